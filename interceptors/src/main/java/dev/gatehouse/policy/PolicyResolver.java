@@ -1,0 +1,272 @@
+package dev.gatehouse.policy;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.DescriptorProtos.MethodOptions;
+import com.google.protobuf.DescriptorProtos.ServiceOptions;
+import com.google.protobuf.Descriptors.MethodDescriptor;
+import com.google.protobuf.Descriptors.ServiceDescriptor;
+import com.google.protobuf.ExtensionRegistry;
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.gatehouse.auth.v1.MethodAuth;
+import dev.gatehouse.auth.v1.OptionsProto;
+import dev.gatehouse.auth.v1.Policy;
+import dev.gatehouse.auth.v1.ServiceAuth;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Resolves the Gatehouse options of protobuf service descriptors into {@link MethodPolicy} values,
+ * applying the merge rules of the design once, at startup. This is the only class that reads
+ * descriptors.
+ *
+ * <p>Resolution collects every problem before failing, so one {@link PolicyException} names every
+ * offending method.
+ */
+public final class PolicyResolver {
+  private static final ExtensionRegistry REGISTRY = newRegistry();
+
+  private final List<ModeOverride> overrides;
+
+  private PolicyResolver(List<ModeOverride> overrides) {
+    this.overrides = overrides;
+  }
+
+  /** A resolver that applies these overrides to services without Gatehouse options. */
+  public static PolicyResolver create(List<ModeOverride> overrides) {
+    List<ModeOverride> copy = List.copyOf(requireNonNull(overrides, "overrides"));
+    for (int i = 0; i < copy.size(); i++) {
+      for (int j = i + 1; j < copy.size(); j++) {
+        if (copy.get(i).pattern().equals(copy.get(j).pattern())) {
+          throw new PolicyException(List.of("override declared twice: " + copy.get(i).pattern()));
+        }
+      }
+    }
+    return new PolicyResolver(copy);
+  }
+
+  /** An extension registry holding Gatehouse's options, for parsing descriptor sets. */
+  public static ExtensionRegistry extensionRegistry() {
+    return REGISTRY;
+  }
+
+  private static ExtensionRegistry newRegistry() {
+    ExtensionRegistry registry = ExtensionRegistry.newInstance();
+    OptionsProto.registerAllExtensions(registry);
+    return registry.getUnmodifiable();
+  }
+
+  /**
+   * Resolves every method of the given services.
+   *
+   * @return the policies by full method name, in descriptor order
+   * @throws PolicyException naming every offending method, and every override that matches no
+   *     method or touches an annotated one
+   */
+  public Map<String, MethodPolicy> resolve(List<ServiceDescriptor> services) {
+    Map<String, MethodPolicy> out = new LinkedHashMap<>();
+    List<String> problems = new ArrayList<>();
+    boolean[] overrideUsed = new boolean[overrides.size()];
+    for (ServiceDescriptor service : services) {
+      resolveService(service, out, problems, overrideUsed);
+    }
+    for (int i = 0; i < overrides.size(); i++) {
+      if (!overrideUsed[i]) {
+        problems.add("override matches no protected method: " + overrides.get(i).pattern());
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new PolicyException(problems);
+    }
+    return out;
+  }
+
+  private void resolveService(
+      ServiceDescriptor service,
+      Map<String, MethodPolicy> out,
+      List<String> problems,
+      boolean[] overrideUsed) {
+    ServiceOptions serviceOptions = reparse(service.getOptions());
+    boolean serviceAnnotated = serviceOptions.hasExtension(OptionsProto.serviceAuth);
+    ServiceAuth serviceAuth = serviceOptions.getExtension(OptionsProto.serviceAuth);
+    boolean servicePublic = serviceAuth.hasPublic() && serviceAuth.getPublic();
+    boolean serviceInternal = serviceAuth.hasInternal() && serviceAuth.getInternal();
+    boolean serviceBoth = servicePublic && serviceInternal;
+    boolean emptyDefaultRequires =
+        serviceAuth.hasDefaultRequires() && isEmpty(serviceAuth.getDefaultRequires());
+
+    for (MethodDescriptor method : service.getMethods()) {
+      String name = service.getFullName() + "/" + method.getName();
+      if (out.containsKey(name)) {
+        problems.add(name + ": service registered twice");
+        continue;
+      }
+      MethodOptions methodOptions = reparse(method.getOptions());
+      boolean methodAnnotated = methodOptions.hasExtension(OptionsProto.methodAuth);
+      MethodAuth auth = methodOptions.getExtension(OptionsProto.methodAuth);
+
+      ModeOverride override = null;
+      for (int i = 0; i < overrides.size(); i++) {
+        if (overrides.get(i).matches(name)) {
+          overrideUsed[i] = true;
+          if (override != null) {
+            problems.add(name + ": matched by more than one override");
+          }
+          override = overrides.get(i);
+        }
+      }
+      if (override != null) {
+        if (serviceAnnotated || methodAnnotated) {
+          problems.add(
+              name
+                  + ": override "
+                  + override.pattern()
+                  + " touches a method with Gatehouse options");
+          continue;
+        }
+        out.put(
+            name,
+            override.mode() == Mode.PUBLIC
+                ? MethodPolicy.publicMethod(name, Origin.OVERRIDE)
+                : MethodPolicy.internalMethod(name, Origin.OVERRIDE, null, null));
+        continue;
+      }
+
+      int before = problems.size();
+      if (serviceBoth) {
+        problems.add(name + ": service sets both public and internal");
+      }
+      if (emptyDefaultRequires) {
+        problems.add(name + ": service default_requires is empty");
+      }
+      boolean methodPublic = auth.hasPublic() && auth.getPublic();
+      boolean methodInternal = auth.hasInternal() && auth.getInternal();
+      if (methodPublic && methodInternal) {
+        problems.add(name + ": method sets both public and internal");
+      }
+
+      Mode mode;
+      Origin modeOrigin;
+      if (methodPublic) {
+        mode = Mode.PUBLIC;
+        modeOrigin = Origin.METHOD;
+      } else if (methodInternal) {
+        mode = Mode.INTERNAL;
+        modeOrigin = Origin.METHOD;
+      } else if (servicePublic && !(auth.hasPublic() && !auth.getPublic())) {
+        mode = Mode.PUBLIC;
+        modeOrigin = Origin.SERVICE;
+      } else if (serviceInternal && !(auth.hasInternal() && !auth.getInternal())) {
+        mode = Mode.INTERNAL;
+        modeOrigin = Origin.SERVICE;
+      } else {
+        mode = Mode.GATED;
+        modeOrigin = Origin.DEFAULT;
+      }
+
+      boolean hasPolicy = auth.getPolicy() != Policy.POLICY_UNSPECIFIED;
+      if (auth.getPolicyValue() != auth.getPolicy().getNumber()) {
+        problems.add(name + ": unknown policy value " + auth.getPolicyValue());
+      }
+      if (mode == Mode.PUBLIC && auth.hasRequires()) {
+        problems.add(name + ": requires on a public method");
+      }
+      if (mode == Mode.PUBLIC && hasPolicy) {
+        problems.add(name + ": policy on a public method");
+      }
+      if (mode == Mode.INTERNAL && hasPolicy) {
+        problems.add(name + ": policy on an internal method");
+      }
+      if (auth.hasRequires() && hasPolicy) {
+        problems.add(name + ": both requires and policy on one method");
+      }
+      if (auth.hasRequires() && isEmpty(auth.getRequires())) {
+        problems.add(name + ": requires is empty");
+      }
+
+      Requirements requirements = null;
+      Origin ruleOrigin = null;
+      if (mode != Mode.PUBLIC) {
+        dev.gatehouse.auth.v1.Requires written = null;
+        if (auth.hasRequires()) {
+          written = auth.getRequires();
+          ruleOrigin = Origin.METHOD;
+        } else if (serviceAuth.hasDefaultRequires()) {
+          written = serviceAuth.getDefaultRequires();
+          ruleOrigin = Origin.SERVICE;
+        }
+        if (written != null && !isEmpty(written)) {
+          try {
+            requirements = Requirements.of(written.getRolesList(), written.getScopesList());
+          } catch (IllegalArgumentException e) {
+            problems.add(name + ": " + e.getMessage());
+          }
+        }
+      }
+      if (problems.size() > before) {
+        continue;
+      }
+
+      switch (mode) {
+        case PUBLIC -> out.put(name, MethodPolicy.publicMethod(name, modeOrigin));
+        case INTERNAL ->
+            out.put(name, MethodPolicy.internalMethod(name, modeOrigin, requirements, ruleOrigin));
+        case GATED -> {
+          if (requirements != null) {
+            out.put(name, MethodPolicy.gatedMethod(name, modeOrigin, requirements, ruleOrigin));
+          } else if (hasPolicy) {
+            out.put(
+                name,
+                MethodPolicy.gatedMethod(
+                    name, modeOrigin, access(auth.getPolicy()), Origin.METHOD));
+          } else if (serviceAuth.getDefaultPolicy() != Policy.POLICY_UNSPECIFIED
+              && serviceAuth.getDefaultPolicyValue()
+                  == serviceAuth.getDefaultPolicy().getNumber()) {
+            out.put(
+                name,
+                MethodPolicy.gatedMethod(
+                    name, modeOrigin, access(serviceAuth.getDefaultPolicy()), Origin.SERVICE));
+          } else {
+            out.put(name, MethodPolicy.gatedMethod(name, modeOrigin, Access.DENY, Origin.DEFAULT));
+          }
+        }
+      }
+    }
+  }
+
+  private static Access access(Policy policy) {
+    return policy == Policy.POLICY_ALLOW ? Access.ALLOW : Access.DENY;
+  }
+
+  private static boolean isEmpty(dev.gatehouse.auth.v1.Requires requires) {
+    return requires.getRolesCount() == 0 && requires.getScopesCount() == 0;
+  }
+
+  /**
+   * Descriptors built from a descriptor set without our extension registry keep our options as
+   * unknown fields; parse them again so resolution never silently misses an annotation.
+   */
+  private static ServiceOptions reparse(ServiceOptions options) {
+    if (options.getUnknownFields().hasField(OptionsProto.serviceAuth.getNumber())) {
+      try {
+        return ServiceOptions.parseFrom(options.toByteString(), REGISTRY);
+      } catch (InvalidProtocolBufferException e) {
+        throw new PolicyException(List.of("unreadable service options: " + e.getMessage()));
+      }
+    }
+    return options;
+  }
+
+  private static MethodOptions reparse(MethodOptions options) {
+    if (options.getUnknownFields().hasField(OptionsProto.methodAuth.getNumber())) {
+      try {
+        return MethodOptions.parseFrom(options.toByteString(), REGISTRY);
+      } catch (InvalidProtocolBufferException e) {
+        throw new PolicyException(List.of("unreadable method options: " + e.getMessage()));
+      }
+    }
+    return options;
+  }
+}

@@ -1,0 +1,254 @@
+package dev.gatehouse.server;
+
+import static java.util.Objects.requireNonNull;
+
+import com.google.protobuf.Descriptors.ServiceDescriptor;
+import dev.gatehouse.policy.MethodPolicy;
+import dev.gatehouse.policy.Mode;
+import dev.gatehouse.policy.ModeOverride;
+import dev.gatehouse.policy.PolicyException;
+import dev.gatehouse.policy.PolicyResolver;
+import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.TrustSource;
+import io.grpc.BindableService;
+import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The Gatehouse server chain: one object, built once, that sees the services it protects.
+ *
+ * <pre>{@code
+ * Gatehouse gatehouse = Gatehouse.newBuilder()
+ *     .addService(new TripService())
+ *     .userAuthenticator(UserJwtAuthenticator.newBuilder()...build())
+ *     .addTrustSource(meshIdentity)
+ *     .build();                                   // validates every method, or throws
+ * Server server = gatehouse.addTo(ServerBuilder.forPort(8443)).build().start();
+ * }</pre>
+ *
+ * <p>{@link Builder#build()} resolves every method's policy from the proto options and refuses to
+ * build (a {@link PolicyException} naming every offending method) on any misconfiguration. Each
+ * call then runs the fixed stages: error handler, authenticate (user JWT for gated methods,
+ * internal trust sources in order for internal ones, nothing for public ones), proto-authz, attach
+ * {@link AuthContext}, service.
+ */
+public final class Gatehouse implements AutoCloseable {
+  private static final Logger logger = Logger.getLogger(Gatehouse.class.getName());
+
+  private final List<ServerServiceDefinition> services;
+  private final Map<String, MethodPolicy> policies;
+  private final List<Authenticator> authenticators;
+
+  private Gatehouse(
+      List<ServerServiceDefinition> services,
+      Map<String, MethodPolicy> policies,
+      List<Authenticator> authenticators) {
+    this.services = services;
+    this.policies = policies;
+    this.authenticators = authenticators;
+  }
+
+  /** A new builder. */
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  /** The protected services, each wrapped by the chain. */
+  public List<ServerServiceDefinition> services() {
+    return services;
+  }
+
+  /** Registers every protected service on {@code serverBuilder} and returns it. */
+  public <T extends ServerBuilder<T>> T addTo(T serverBuilder) {
+    requireNonNull(serverBuilder, "serverBuilder");
+    for (ServerServiceDefinition service : services) {
+      serverBuilder.addService(service);
+    }
+    return serverBuilder;
+  }
+
+  /** The resolved policy of every protected method, by full method name. */
+  public Map<String, MethodPolicy> policies() {
+    return policies;
+  }
+
+  /** Closes the authenticators (background refresh threads). */
+  @Override
+  public void close() {
+    for (Authenticator a : authenticators) {
+      try {
+        a.close();
+      } catch (RuntimeException e) {
+        logger.log(Level.WARNING, "closing authenticator " + a.name() + " failed", e);
+      }
+    }
+  }
+
+  /** Builds a {@link Gatehouse}; {@link #build()} validates everything or throws. */
+  public static final class Builder {
+    private final List<ServerServiceDefinition> services = new ArrayList<>();
+    private final List<ModeOverride> overrides = new ArrayList<>();
+    private final List<TrustSource> trustSources = new ArrayList<>();
+    private Authenticator userAuthenticator;
+    private AuditListener auditListener = AuditListener.logging();
+    private boolean dryRun;
+
+    private Builder() {}
+
+    /** Protects a service. */
+    public Builder addService(BindableService service) {
+      return addService(requireNonNull(service, "service").bindService());
+    }
+
+    /** Protects a service definition (it must come from protoc-generated code). */
+    public Builder addService(ServerServiceDefinition service) {
+      services.add(requireNonNull(service, "service"));
+      return this;
+    }
+
+    /**
+     * Declares the mode of methods of a service without Gatehouse options, e.g. {@code
+     * addOverride("grpc.health.v1.Health/*", Mode.PUBLIC)}.
+     */
+    public Builder addOverride(String methodPattern, Mode mode) {
+      overrides.add(ModeOverride.of(methodPattern, mode));
+      return this;
+    }
+
+    /** Adds an override. */
+    public Builder addOverride(ModeOverride override) {
+      overrides.add(requireNonNull(override, "override"));
+      return this;
+    }
+
+    /** The authenticator of end users (gated methods): usually the user-JWT authenticator. */
+    public Builder userAuthenticator(Authenticator authenticator) {
+      this.userAuthenticator = requireNonNull(authenticator, "authenticator");
+      return this;
+    }
+
+    /** Adds an internal trust source; sources are tried in the order added. */
+    public Builder addTrustSource(TrustSource source) {
+      trustSources.add(requireNonNull(source, "source"));
+      return this;
+    }
+
+    /** Receives every decision; the default logs one line each. */
+    public Builder auditListener(AuditListener listener) {
+      this.auditListener = requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * Dry-run: refusals are logged and audited as WOULD_DENY and the call goes through; a refused
+     * credential never becomes an {@link AuthContext}. For rolling Gatehouse out; never in
+     * production for long.
+     */
+    public Builder dryRun(boolean dryRun) {
+      this.dryRun = dryRun;
+      return this;
+    }
+
+    /**
+     * Resolves every method and builds the chain.
+     *
+     * @throws PolicyException naming every offending method on any misconfiguration
+     */
+    public Gatehouse build() {
+      if (services.isEmpty()) {
+        throw new PolicyException(List.of("no service to protect"));
+      }
+      List<String> problems = new ArrayList<>();
+      List<ServiceDescriptor> descriptors = new ArrayList<>();
+      Set<String> serviceNames = new HashSet<>();
+      for (ServerServiceDefinition def : services) {
+        String name = def.getServiceDescriptor().getName();
+        if (!serviceNames.add(name)) {
+          problems.add(name + ": service added twice");
+        }
+        Object schema = def.getServiceDescriptor().getSchemaDescriptor();
+        if (schema instanceof ProtoServiceDescriptorSupplier supplier) {
+          descriptors.add(supplier.getServiceDescriptor());
+        } else {
+          problems.add(name + ": has no protobuf schema descriptor, so its policy cannot be read");
+        }
+      }
+      Map<String, MethodPolicy> policies = new LinkedHashMap<>();
+      try {
+        policies.putAll(PolicyResolver.create(overrides).resolve(descriptors));
+      } catch (PolicyException e) {
+        problems.addAll(e.problems());
+      }
+      for (ServerServiceDefinition def : services) {
+        for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
+          String name = m.getMethodDescriptor().getFullMethodName();
+          if (!policies.containsKey(name) && problems.stream().noneMatch(p -> p.startsWith(name))) {
+            logger.warning(name + ": not in the proto descriptor; every call will be denied");
+          }
+        }
+      }
+      List<String> internalWithoutSource = new ArrayList<>();
+      List<String> gatedWithoutUser = new ArrayList<>();
+      for (MethodPolicy p : policies.values()) {
+        if (p.mode() == Mode.INTERNAL && trustSources.isEmpty()) {
+          internalWithoutSource.add(p.fullMethodName());
+        }
+        if (p.mode() == Mode.GATED && !p.deniesEveryone() && userAuthenticator == null) {
+          gatedWithoutUser.add(p.fullMethodName());
+        }
+      }
+      for (String m : internalWithoutSource) {
+        problems.add(m + ": internal method but no internal trust source is configured");
+      }
+      for (String m : gatedWithoutUser) {
+        problems.add(m + ": gated method but no user-JWT issuer is configured");
+      }
+      if (userAuthenticator instanceof TrustSource) {
+        problems.add(
+            "user authenticator " + userAuthenticator.name() + " is an internal trust source");
+      }
+      if (!problems.isEmpty()) {
+        throw new PolicyException(problems);
+      }
+
+      for (MethodPolicy p : policies.values()) {
+        logger.info("gatehouse policy " + p.describe());
+      }
+      if (dryRun) {
+        logger.warning(
+            "GATEHOUSE DRY-RUN IS ON: calls that would be refused are logged and let through."
+                + " Do not run like this in production.");
+      }
+      List<Authenticator> all = new ArrayList<>(trustSources);
+      if (userAuthenticator != null) {
+        all.add(userAuthenticator);
+      }
+      GatehouseInterceptor interceptor =
+          new GatehouseInterceptor(
+              Map.copyOf(policies),
+              userAuthenticator,
+              List.copyOf(trustSources),
+              auditListener,
+              dryRun);
+      List<ServerServiceDefinition> wrapped = new ArrayList<>();
+      for (ServerServiceDefinition def : services) {
+        wrapped.add(ServerInterceptors.intercept(def, interceptor));
+      }
+      return new Gatehouse(
+          List.copyOf(wrapped),
+          java.util.Collections.unmodifiableMap(new LinkedHashMap<>(policies)),
+          List.copyOf(all));
+    }
+  }
+}

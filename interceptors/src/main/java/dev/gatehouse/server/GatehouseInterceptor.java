@@ -1,0 +1,294 @@
+package dev.gatehouse.server;
+
+import dev.gatehouse.policy.MethodPolicy;
+import dev.gatehouse.policy.Mode;
+import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.Reason;
+import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.TrustSource;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The per-call chain. Everything it needs was computed at build time; per call it does one map
+ * lookup, runs the authenticators the method's mode calls for, checks the resolved requirements and
+ * attaches the {@link AuthContext}.
+ */
+final class GatehouseInterceptor implements ServerInterceptor {
+  private static final Logger logger = Logger.getLogger(GatehouseInterceptor.class.getName());
+
+  private final Map<String, MethodPolicy> policies;
+  private final Authenticator user;
+  private final List<TrustSource> trustSources;
+  private final AuditListener audit;
+  private final boolean dryRun;
+  private final Set<String> userHeaders;
+  private final Set<String> internalHeaders;
+  private final List<Metadata.Key<String>> headersToRemove;
+
+  GatehouseInterceptor(
+      Map<String, MethodPolicy> policies,
+      Authenticator user,
+      List<TrustSource> trustSources,
+      AuditListener audit,
+      boolean dryRun) {
+    this.policies = policies;
+    this.user = user;
+    this.trustSources = trustSources;
+    this.audit = audit;
+    this.dryRun = dryRun;
+    this.userHeaders = user == null ? Set.of() : Set.copyOf(user.credentialHeaders());
+    Set<String> internal = new LinkedHashSet<>(userHeaders);
+    Set<String> remove = new LinkedHashSet<>();
+    for (TrustSource s : trustSources) {
+      internal.addAll(s.credentialHeaders());
+      remove.addAll(s.headersToRemove());
+    }
+    if (user != null) {
+      remove.addAll(user.headersToRemove());
+    }
+    this.internalHeaders = Set.copyOf(internal);
+    this.headersToRemove = remove.stream().map(RequestInfo::key).toList();
+  }
+
+  @Override
+  public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+      ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    long start = System.nanoTime();
+    String method = call.getMethodDescriptor().getFullMethodName();
+    MethodPolicy policy = policies.get(method);
+    Decision decision;
+    try {
+      decision = decide(policy, method, headers, call);
+    } catch (RuntimeException | Error e) {
+      // The message of an exception from a parser may quote input; log only its type.
+      logger.log(
+          Level.SEVERE,
+          "gatehouse: unexpected " + e.getClass().getName() + " while deciding " + method);
+      decision =
+          Decision.deny(
+              AuthStatus.INTERNAL_ERROR,
+              Reason.INTERNAL_ERROR,
+              "unexpected " + e.getClass().getSimpleName(),
+              null,
+              null);
+    }
+    for (Metadata.Key<String> key : headersToRemove) {
+      headers.discardAll(key);
+    }
+    Mode mode = policy == null ? null : policy.mode();
+    long nanos = System.nanoTime() - start;
+    if (decision.status == null) {
+      emit(method, mode, AuditEvent.Outcome.ALLOWED, Status.Code.OK, decision, nanos);
+      return proceed(decision.principal, call, headers, next);
+    }
+    boolean letThrough = dryRun && decision.status.getCode() != Status.Code.INTERNAL;
+    emit(
+        method,
+        mode,
+        letThrough ? AuditEvent.Outcome.WOULD_DENY : AuditEvent.Outcome.DENIED,
+        decision.status.getCode(),
+        decision,
+        nanos);
+    if (letThrough) {
+      // A refused credential never becomes a principal; an authenticated one that failed authz
+      // is still the caller.
+      return proceed(
+          decision.status.getCode() == Status.Code.PERMISSION_DENIED ? decision.principal : null,
+          call,
+          headers,
+          next);
+    }
+    call.close(decision.status, new Metadata());
+    return new ServerCall.Listener<ReqT>() {};
+  }
+
+  private static <ReqT, RespT> ServerCall.Listener<ReqT> proceed(
+      AuthContext principal,
+      ServerCall<ReqT, RespT> call,
+      Metadata headers,
+      ServerCallHandler<ReqT, RespT> next) {
+    if (principal == null) {
+      return next.startCall(call, headers);
+    }
+    Context context = principal.attachTo(Context.current());
+    return Contexts.interceptCall(context, call, headers, next);
+  }
+
+  private Decision decide(
+      MethodPolicy policy, String method, Metadata headers, ServerCall<?, ?> call) {
+    if (policy == null) {
+      return Decision.deny(
+          AuthStatus.ACCESS_DENIED,
+          Reason.UNRESOLVED_METHOD,
+          "method not resolved at startup",
+          null,
+          null);
+    }
+    if (policy.mode() == Mode.PUBLIC) {
+      return Decision.allow(null, null);
+    }
+    RequestInfo request = RequestInfo.of(method, headers, call.getAttributes());
+    Decision authn =
+        policy.mode() == Mode.GATED ? authenticateUser(request) : authenticateService(request);
+    if (authn.status != null) {
+      return authn;
+    }
+    AuthContext principal = authn.principal;
+    if (!policy.permits(principal.roles(), principal.scopes())) {
+      return Decision.deny(
+          AuthStatus.ACCESS_DENIED,
+          policy.requirements().isPresent() ? Reason.INSUFFICIENT_GRANTS : Reason.POLICY_DENY,
+          policy.requirements().map(r -> "requires " + r).orElse("policy denies everyone"),
+          principal,
+          principal.trustSource());
+    }
+    return authn;
+  }
+
+  private Decision authenticateUser(RequestInfo request) {
+    if (user == null) {
+      return Decision.deny(
+          AuthStatus.MISSING_CREDENTIALS,
+          Reason.MISSING_CREDENTIALS,
+          "no user authenticator",
+          null,
+          null);
+    }
+    Decision dup = refuseDuplicates(request, userHeaders);
+    if (dup != null) {
+      return dup;
+    }
+    AuthResult result = user.authenticate(request);
+    return fromResult(result, user.name(), PrincipalKind.USER);
+  }
+
+  private Decision authenticateService(RequestInfo request) {
+    Decision dup = refuseDuplicates(request, internalHeaders);
+    if (dup != null) {
+      return dup;
+    }
+    for (TrustSource source : trustSources) {
+      AuthResult result = source.authenticate(request);
+      if (result.outcome() != AuthResult.Outcome.NO_CREDENTIAL) {
+        return fromResult(result, source.name(), PrincipalKind.SERVICE);
+      }
+    }
+    for (String header : userHeaders) {
+      if (request.hasHeader(header)) {
+        return Decision.deny(
+            AuthStatus.INVALID_CREDENTIALS,
+            Reason.WRONG_CREDENTIAL_KIND,
+            "end-user credential on an internal method",
+            null,
+            user.name());
+      }
+    }
+    return Decision.deny(
+        AuthStatus.MISSING_CREDENTIALS,
+        Reason.MISSING_CREDENTIALS,
+        "no internal trust source found a credential",
+        null,
+        null);
+  }
+
+  private static Decision refuseDuplicates(RequestInfo request, Set<String> names) {
+    for (String name : names) {
+      if (request.headerValues(name).size() > 1) {
+        return Decision.deny(
+            AuthStatus.INVALID_CREDENTIALS,
+            Reason.DUPLICATE_CREDENTIALS,
+            "header " + name + " has several values",
+            null,
+            null);
+      }
+    }
+    return null;
+  }
+
+  private static Decision fromResult(AuthResult result, String source, PrincipalKind expected) {
+    switch (result.outcome()) {
+      case NO_CREDENTIAL:
+        return Decision.deny(
+            AuthStatus.MISSING_CREDENTIALS,
+            Reason.MISSING_CREDENTIALS,
+            result.detail(),
+            null,
+            source);
+      case REJECTED:
+        return Decision.deny(
+            AuthStatus.INVALID_CREDENTIALS, result.reason(), result.detail(), null, source);
+      case UNAVAILABLE:
+        return Decision.deny(
+            AuthStatus.KEYS_UNAVAILABLE, Reason.KEYS_UNAVAILABLE, result.detail(), null, source);
+      case AUTHENTICATED:
+        AuthContext ctx = result.context().orElseThrow();
+        if (ctx.kind() != expected) {
+          return Decision.deny(
+              AuthStatus.INVALID_CREDENTIALS,
+              Reason.WRONG_CREDENTIAL_KIND,
+              ctx.kind() + " principal where " + expected + " is required",
+              null,
+              source);
+        }
+        return Decision.allow(ctx, source);
+      default:
+        throw new AssertionError(result.outcome());
+    }
+  }
+
+  private void emit(
+      String method,
+      Mode mode,
+      AuditEvent.Outcome outcome,
+      Status.Code code,
+      Decision d,
+      long nanos) {
+    try {
+      audit.onDecision(
+          new AuditEvent(
+              method, mode, outcome, code, d.reason, d.detail, d.principal, d.source, nanos));
+    } catch (RuntimeException e) {
+      logger.log(Level.WARNING, "gatehouse: audit listener threw " + e.getClass().getName());
+    }
+  }
+
+  /** The result of the authenticate and authorize stages; {@code status} null means allowed. */
+  private static final class Decision {
+    final Status status;
+    final Reason reason;
+    final String detail;
+    final AuthContext principal;
+    final String source;
+
+    private Decision(
+        Status status, Reason reason, String detail, AuthContext principal, String source) {
+      this.status = status;
+      this.reason = reason;
+      this.detail = detail;
+      this.principal = principal;
+      this.source = source;
+    }
+
+    static Decision allow(AuthContext principal, String source) {
+      return new Decision(null, Reason.OK, "", principal, source);
+    }
+
+    static Decision deny(
+        Status status, Reason reason, String detail, AuthContext principal, String source) {
+      return new Decision(status, reason, detail, principal, source);
+    }
+  }
+}

@@ -1,0 +1,108 @@
+package dev.gatehouse.spi;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.gatehouse.server.AuthContext;
+import java.util.Optional;
+
+/**
+ * What an {@link Authenticator} found on one call. Exactly one of four outcomes:
+ *
+ * <ul>
+ *   <li>{@link #noCredential()}: nothing of its kind; the chain tries the next source.
+ *   <li>{@link #authenticated(AuthContext)}: a verified principal.
+ *   <li>{@link #rejected(Reason, String)}: a credential was present and is refused; the chain stops
+ *       ({@code UNAUTHENTICATED}) and never falls through to a weaker source.
+ *   <li>{@link #unavailable(String)}: keys cannot be fetched ({@code UNAVAILABLE}).
+ * </ul>
+ *
+ * <p>The {@code detail} texts go to the server log and the audit listener. They may name a subject,
+ * issuer, SPIFFE ID or {@code kid}, never a token, secret, key, signature or claim value.
+ */
+public final class AuthResult {
+  /** The four outcomes. */
+  public enum Outcome {
+    /** Nothing of this authenticator's kind was presented. */
+    NO_CREDENTIAL,
+    /** A credential was verified. */
+    AUTHENTICATED,
+    /** A credential was presented and refused. */
+    REJECTED,
+    /** The credential cannot be verified right now. */
+    UNAVAILABLE
+  }
+
+  private static final AuthResult NO_CREDENTIAL =
+      new AuthResult(Outcome.NO_CREDENTIAL, null, Reason.MISSING_CREDENTIALS, "no credential");
+
+  private final Outcome outcome;
+  private final AuthContext context;
+  private final Reason reason;
+  private final String detail;
+
+  private AuthResult(Outcome outcome, AuthContext context, Reason reason, String detail) {
+    this.outcome = outcome;
+    this.context = context;
+    this.reason = reason;
+    this.detail = detail;
+  }
+
+  /** Nothing of this authenticator's kind is on the call. */
+  public static AuthResult noCredential() {
+    return NO_CREDENTIAL;
+  }
+
+  /** The call carries a verified credential. */
+  public static AuthResult authenticated(AuthContext context) {
+    return new AuthResult(Outcome.AUTHENTICATED, requireNonNull(context, "context"), Reason.OK, "");
+  }
+
+  /**
+   * A credential is present and refused.
+   *
+   * @param reason why, for the audit listener
+   * @param detail a log-safe explanation (no token material)
+   */
+  public static AuthResult rejected(Reason reason, String detail) {
+    requireNonNull(reason, "reason");
+    if (reason == Reason.OK || reason == Reason.KEYS_UNAVAILABLE) {
+      throw new IllegalArgumentException("not a rejection reason: " + reason);
+    }
+    return new AuthResult(Outcome.REJECTED, null, reason, requireNonNull(detail, "detail"));
+  }
+
+  /** Keys to verify the credential cannot be fetched right now. */
+  public static AuthResult unavailable(String detail) {
+    return new AuthResult(
+        Outcome.UNAVAILABLE, null, Reason.KEYS_UNAVAILABLE, requireNonNull(detail, "detail"));
+  }
+
+  /** The outcome. */
+  public Outcome outcome() {
+    return outcome;
+  }
+
+  /** The principal, present only when {@link #outcome()} is AUTHENTICATED. */
+  public Optional<AuthContext> context() {
+    return Optional.ofNullable(context);
+  }
+
+  /** The reason; {@link Reason#OK} when authenticated. */
+  public Reason reason() {
+    return reason;
+  }
+
+  /** The log-safe detail. */
+  public String detail() {
+    return detail;
+  }
+
+  @Override
+  public String toString() {
+    return outcome
+        + (context != null ? " " + context : "")
+        + (outcome == Outcome.REJECTED || outcome == Outcome.UNAVAILABLE
+            ? " " + reason + ": " + detail
+            : "");
+  }
+}

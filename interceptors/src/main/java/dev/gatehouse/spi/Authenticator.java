@@ -1,0 +1,37 @@
+package dev.gatehouse.spi;
+
+import java.util.Set;
+
+/**
+ * Authenticates one call from its headers and transport attributes.
+ *
+ * <p>Implementations are thread-safe, never block for long (fetch keys ahead of need, keep timeouts
+ * short) and never throw for bad input: every bad credential is a {@link AuthResult#rejected}. An
+ * exception is a bug and becomes {@code INTERNAL}.
+ */
+public interface Authenticator extends AutoCloseable {
+  /** A short stable name for logs and {@code AuthContext.trustSource()}, e.g. {@code user_jwt}. */
+  String name();
+
+  /**
+   * The lower-case ASCII header names this authenticator reads. The chain refuses a call that
+   * carries more than one value of any of them (never "first wins") before calling {@link
+   * #authenticate}.
+   */
+  Set<String> credentialHeaders();
+
+  /**
+   * Header names the chain removes from what the application sees, on every call, whether the
+   * credential was accepted or not (for example a forwarded-identity header). Empty by default.
+   */
+  default Set<String> headersToRemove() {
+    return Set.of();
+  }
+
+  /** Authenticates the call. */
+  AuthResult authenticate(RequestInfo request);
+
+  /** Releases background resources (refresh threads, HTTP clients). */
+  @Override
+  default void close() {}
+}

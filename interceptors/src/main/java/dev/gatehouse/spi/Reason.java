@@ -1,0 +1,64 @@
+package dev.gatehouse.spi;
+
+/**
+ * Why a call was allowed or refused. Goes to the audit listener and the server log, never to the
+ * client, which only sees the fixed texts of {@code AuthStatus}.
+ */
+public enum Reason {
+  /** The call was allowed. */
+  OK,
+  /** No credential where one is needed. */
+  MISSING_CREDENTIALS,
+  /** A credential header carried more than one value. */
+  DUPLICATE_CREDENTIALS,
+  /** The credential could not be parsed (framing, encoding, size). */
+  MALFORMED_CREDENTIALS,
+  /** A credential of the wrong kind: a user JWT on an internal method, or the reverse. */
+  WRONG_CREDENTIAL_KIND,
+  /** A header or algorithm the policy does not allow. */
+  DISALLOWED_HEADER,
+  /** The algorithm is not allowed for the issuer or does not match the key. */
+  ALGORITHM_NOT_ALLOWED,
+  /** The issuer is not configured. */
+  UNKNOWN_ISSUER,
+  /** No key of the issuer matches. */
+  UNKNOWN_KEY,
+  /** The signature does not verify. */
+  BAD_SIGNATURE,
+  /** The credential has expired. */
+  EXPIRED,
+  /** The credential is not valid yet ({@code nbf}) or was issued in the future ({@code iat}). */
+  NOT_YET_VALID,
+  /** A required claim is missing or has the wrong type. */
+  INVALID_CLAIMS,
+  /** The audience does not contain this service. */
+  AUDIENCE_MISMATCH,
+  /** The subject is not the one the policy expects. */
+  SUBJECT_MISMATCH,
+  /** The credential lives longer than the configured maximum. */
+  LIFETIME_TOO_LONG,
+  /** The token's cluster binding does not match. */
+  CLUSTER_MISMATCH,
+  /** A token identifier was seen before. */
+  REPLAYED,
+  /** A forwarded identity came from a peer that is not a trusted proxy. */
+  UNTRUSTED_PROXY,
+  /** The identity is valid but not on the allow-list. */
+  IDENTITY_NOT_ALLOWED,
+  /** A certificate is not an acceptable SVID. */
+  INVALID_CERTIFICATE,
+  /** A proof-of-possession binding does not match the peer. */
+  BINDING_MISMATCH,
+  /** A shared secret does not match. */
+  SECRET_MISMATCH,
+  /** Keys could not be fetched. */
+  KEYS_UNAVAILABLE,
+  /** Authenticated, but the method's policy denies everyone. */
+  POLICY_DENY,
+  /** Authenticated, but roles or scopes are missing. */
+  INSUFFICIENT_GRANTS,
+  /** The method was not resolved at startup. */
+  UNRESOLVED_METHOD,
+  /** An unexpected exception in the chain. */
+  INTERNAL_ERROR
+}
