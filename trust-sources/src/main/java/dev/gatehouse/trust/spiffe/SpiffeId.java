@@ -72,6 +72,10 @@ public final class SpiffeId {
   public static SpiffeId of(TrustDomain trustDomain, String path) {
     requireNonNull(trustDomain, "trustDomain");
     requireNonNull(path, "path");
+    String problem = pathProblem(path);
+    if (problem != null) {
+      throw new IllegalArgumentException("invalid SPIFFE ID: " + problem);
+    }
     return parse(SCHEME_PREFIX + trustDomain.name() + path);
   }
 
