@@ -2,21 +2,89 @@ package dev.gatehouse.trust.config;
 
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.config.GatehouseConfig.MeshIdentityConfig;
+import dev.gatehouse.config.GatehouseConfig.SharedSecretConfig;
+import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.TrustSource;
+import dev.gatehouse.trust.mesh.MeshIdentityTrustSource;
+import dev.gatehouse.trust.secret.InsecureDevMode;
+import dev.gatehouse.trust.secret.InsecureSharedSecretTrustSource;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
-/** Builds the concrete authenticators from a validated configuration. */
+/**
+ * Builds the concrete authenticators from a validated configuration. Any builder refusal becomes a
+ * {@link ConfigException} naming the section, and everything built so far is closed.
+ */
 final class ConfigComponents {
   private ConfigComponents() {}
 
   static Components create(GatehouseConfig config) {
-    // Wired to the concrete trust sources once they exist.
-    if (config.userJwt().isPresent()
-        || config.signedToken().isPresent()
-        || config.meshIdentity().isPresent()
-        || config.sharedSecret().isPresent()) {
-      throw new ConfigException("", "not wired yet");
+    List<Authenticator> built = new ArrayList<>();
+    try {
+      Map<String, TrustSource> sources = new LinkedHashMap<>();
+      if (config.meshIdentity().isPresent()) {
+        sources.put(
+            MeshIdentityTrustSource.NAME,
+            track(built, "internal.mesh_identity", () -> mesh(config.meshIdentity().get())));
+      }
+      if (config.sharedSecret().isPresent()) {
+        sources.put(
+            InsecureSharedSecretTrustSource.NAME,
+            track(
+                built,
+                "internal.shared_secret",
+                () -> secret(config, config.sharedSecret().get())));
+      }
+      return new Components(Optional.empty(), sources);
+    } catch (RuntimeException e) {
+      built.forEach(Authenticator::close);
+      throw e;
     }
-    return new Components(Optional.empty(), new LinkedHashMap<>());
+  }
+
+  private static <T extends Authenticator> T track(
+      List<Authenticator> built, String section, Supplier<T> factory) {
+    T a;
+    try {
+      a = factory.get();
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new ConfigException(section, e.getMessage() == null ? "invalid" : e.getMessage());
+    }
+    built.add(a);
+    return a;
+  }
+
+  private static MeshIdentityTrustSource mesh(MeshIdentityConfig c) {
+    MeshIdentityTrustSource.Builder b =
+        MeshIdentityTrustSource.newBuilder()
+            .header(c.header())
+            .format(
+                c.format() == GatehouseConfig.MeshFormat.XFCC
+                    ? MeshIdentityTrustSource.Format.XFCC
+                    : MeshIdentityTrustSource.Format.PRINCIPAL)
+            .trustedProxies(c.trustedProxies())
+            .requireSingleElement(c.requireSingleElement());
+    c.expectedBy().ifPresent(b::expectedBy);
+    c.allow().forEach(a -> b.allow(a.identity(), a.roles(), a.scopes()));
+    return b.build();
+  }
+
+  private static InsecureSharedSecretTrustSource secret(
+      GatehouseConfig config, SharedSecretConfig c) {
+    if (!config.devMode()) {
+      throw new IllegalStateException("the shared secret needs dev_mode: true");
+    }
+    return InsecureSharedSecretTrustSource.newBuilder()
+        // dev_mode: true in the file is the operator's explicit acknowledgement.
+        .devMode(InsecureDevMode.acknowledge())
+        .header(c.header())
+        .secretFile(c.secretFile())
+        .roles(c.roles())
+        .build();
   }
 }
