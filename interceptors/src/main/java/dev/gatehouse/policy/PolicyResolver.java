@@ -166,9 +166,16 @@ public final class PolicyResolver {
         modeOrigin = Origin.DEFAULT;
       }
 
-      boolean hasPolicy = auth.getPolicy() != Policy.POLICY_UNSPECIFIED;
-      if (auth.getPolicyValue() != auth.getPolicy().getNumber()) {
-        problems.add(name + ": unknown policy value " + auth.getPolicyValue());
+      // Compare numbers, never getPolicy(): an unknown value (a newer options.proto, a descriptor
+      // set) reads as UNRECOGNIZED, whose getNumber() throws.
+      int policyValue = auth.getPolicyValue();
+      boolean hasPolicy = policyValue != Policy.POLICY_UNSPECIFIED_VALUE;
+      if (hasPolicy && !isKnown(policyValue)) {
+        problems.add(name + ": unknown policy value " + policyValue);
+      }
+      int defaultPolicyValue = serviceAuth.getDefaultPolicyValue();
+      if (defaultPolicyValue != Policy.POLICY_UNSPECIFIED_VALUE && !isKnown(defaultPolicyValue)) {
+        problems.add(name + ": unknown service default_policy value " + defaultPolicyValue);
       }
       if (mode == Mode.PUBLIC && auth.hasRequires()) {
         problems.add(name + ": requires on a public method");
@@ -186,6 +193,9 @@ public final class PolicyResolver {
         problems.add(name + ": requires is empty");
       }
 
+      // The method's own rule (requires, or policy) replaces the service's defaults whole: a
+      // method that writes `policy: POLICY_DENY` is denied even when the service has a
+      // default_requires, and a method `requires` is never OR-merged with default_requires.
       Requirements requirements = null;
       Origin ruleOrigin = null;
       if (mode != Mode.PUBLIC) {
@@ -193,7 +203,7 @@ public final class PolicyResolver {
         if (auth.hasRequires()) {
           written = auth.getRequires();
           ruleOrigin = Origin.METHOD;
-        } else if (serviceAuth.hasDefaultRequires()) {
+        } else if (!hasPolicy && serviceAuth.hasDefaultRequires()) {
           written = serviceAuth.getDefaultRequires();
           ruleOrigin = Origin.SERVICE;
         }
@@ -219,15 +229,12 @@ public final class PolicyResolver {
           } else if (hasPolicy) {
             out.put(
                 name,
-                MethodPolicy.gatedMethod(
-                    name, modeOrigin, access(auth.getPolicy()), Origin.METHOD));
-          } else if (serviceAuth.getDefaultPolicy() != Policy.POLICY_UNSPECIFIED
-              && serviceAuth.getDefaultPolicyValue()
-                  == serviceAuth.getDefaultPolicy().getNumber()) {
+                MethodPolicy.gatedMethod(name, modeOrigin, access(policyValue), Origin.METHOD));
+          } else if (defaultPolicyValue != Policy.POLICY_UNSPECIFIED_VALUE) {
             out.put(
                 name,
                 MethodPolicy.gatedMethod(
-                    name, modeOrigin, access(serviceAuth.getDefaultPolicy()), Origin.SERVICE));
+                    name, modeOrigin, access(defaultPolicyValue), Origin.SERVICE));
           } else {
             out.put(name, MethodPolicy.gatedMethod(name, modeOrigin, Access.DENY, Origin.DEFAULT));
           }
@@ -236,8 +243,13 @@ public final class PolicyResolver {
     }
   }
 
-  private static Access access(Policy policy) {
-    return policy == Policy.POLICY_ALLOW ? Access.ALLOW : Access.DENY;
+  private static boolean isKnown(int policyValue) {
+    return policyValue == Policy.POLICY_ALLOW_VALUE || policyValue == Policy.POLICY_DENY_VALUE;
+  }
+
+  /** ALLOW only for exactly POLICY_ALLOW; anything else denies. */
+  private static Access access(int policyValue) {
+    return policyValue == Policy.POLICY_ALLOW_VALUE ? Access.ALLOW : Access.DENY;
   }
 
   private static boolean isEmpty(dev.gatehouse.auth.v1.Requires requires) {

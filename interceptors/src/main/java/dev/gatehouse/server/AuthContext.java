@@ -4,10 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import io.grpc.Context;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -190,10 +192,32 @@ public final class AuthContext {
       return this;
     }
 
-    /** Adds a selected claim. */
+    /**
+     * Adds a selected claim (strings, numbers, booleans, lists of those). Lists and maps are copied
+     * into unmodifiable ones, so the context stays immutable after {@link #build()}.
+     */
     public Builder claim(String name, Object value) {
-      claims.put(requireNonNull(name, "name"), requireNonNull(value, "value"));
+      claims.put(requireNonNull(name, "name"), immutableCopy(requireNonNull(value, "value")));
       return this;
+    }
+
+    private static Object immutableCopy(Object value) {
+      if (value instanceof Collection<?> list) {
+        List<Object> copy = new ArrayList<>(list.size());
+        for (Object v : list) {
+          copy.add(immutableCopy(requireNonNull(v, "claim element")));
+        }
+        return Collections.unmodifiableList(copy);
+      }
+      if (value instanceof Map<?, ?> map) {
+        Map<Object, Object> copy = new LinkedHashMap<>();
+        map.forEach(
+            (k, v) ->
+                copy.put(
+                    requireNonNull(k, "claim key"), immutableCopy(requireNonNull(v, "claim"))));
+        return Collections.unmodifiableMap(copy);
+      }
+      return value;
     }
 
     /** The expiry. */

@@ -9,6 +9,7 @@ import dev.gatehouse.policy.ModeOverride;
 import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.policy.PolicyResolver;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
@@ -160,6 +161,42 @@ public final class Gatehouse implements AutoCloseable {
       return this;
     }
 
+    private void checkAuthenticators(List<String> problems) {
+      List<Authenticator> all = new ArrayList<>(trustSources);
+      if (userAuthenticator != null) {
+        all.add(userAuthenticator);
+      }
+      Set<String> names = new HashSet<>();
+      for (Authenticator a : all) {
+        String name = a.name();
+        if (name == null || name.isBlank()) {
+          problems.add("an authenticator of type " + a.getClass().getName() + " has no name");
+        } else if (!names.add(name)) {
+          problems.add(
+              "authenticator name "
+                  + name
+                  + " is used twice; AuthContext.trustSource() would be ambiguous");
+        }
+        checkHeaders(problems, a, "credential", a.credentialHeaders());
+        checkHeaders(problems, a, "removed", a.headersToRemove());
+      }
+    }
+
+    private static void checkHeaders(
+        List<String> problems, Authenticator a, String what, Set<String> headers) {
+      if (headers == null) {
+        problems.add("authenticator " + a.name() + " returns no " + what + " header set");
+        return;
+      }
+      for (String h : headers) {
+        try {
+          RequestInfo.key(requireNonNull(h, "header"));
+        } catch (RuntimeException e) {
+          problems.add("authenticator " + a.name() + ": invalid " + what + " header name " + h);
+        }
+      }
+    }
+
     /**
      * Resolves every method and builds the chain.
      *
@@ -178,26 +215,55 @@ public final class Gatehouse implements AutoCloseable {
           problems.add(name + ": service added twice");
         }
         Object schema = def.getServiceDescriptor().getSchemaDescriptor();
-        if (schema instanceof ProtoServiceDescriptorSupplier supplier) {
-          descriptors.add(supplier.getServiceDescriptor());
-        } else {
-          problems.add(name + ": has no protobuf schema descriptor, so its policy cannot be read");
+        if (!(schema instanceof ProtoServiceDescriptorSupplier supplier)) {
+          for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
+            problems.add(
+                m.getMethodDescriptor().getFullMethodName()
+                    + ": service "
+                    + name
+                    + " has no protobuf schema descriptor, so its policy cannot be read");
+          }
+          if (def.getMethods().isEmpty()) {
+            problems.add(name + ": has no protobuf schema descriptor");
+          }
+          continue;
+        }
+        ServiceDescriptor descriptor = supplier.getServiceDescriptor();
+        descriptors.add(descriptor);
+        // Every served method must be one the policy was resolved for, by the very name calls
+        // carry; anything else would only be denied per call, so refuse it here.
+        for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
+          String full = m.getMethodDescriptor().getFullMethodName();
+          String bare = m.getMethodDescriptor().getBareMethodName();
+          if (!name.equals(descriptor.getFullName())
+              || bare == null
+              || descriptor.findMethodByName(bare) == null) {
+            problems.add(
+                full
+                    + ": not a method of its proto descriptor "
+                    + descriptor.getFullName()
+                    + ", so its policy cannot be read");
+          }
+        }
+      }
+      // A repeated override is reported here, and resolution still runs on the distinct ones so
+      // that one exception names every other offending method too.
+      List<ModeOverride> distinct = new ArrayList<>();
+      Set<String> patterns = new HashSet<>();
+      for (ModeOverride o : overrides) {
+        if (patterns.add(o.pattern())) {
+          distinct.add(o);
+        } else if (problems.stream().noneMatch(p -> p.endsWith("declared twice: " + o.pattern()))) {
+          problems.add("override declared twice: " + o.pattern());
         }
       }
       Map<String, MethodPolicy> policies = new LinkedHashMap<>();
       try {
-        policies.putAll(PolicyResolver.create(overrides).resolve(descriptors));
+        policies.putAll(PolicyResolver.create(distinct).resolve(descriptors));
       } catch (PolicyException e) {
         problems.addAll(e.problems());
       }
-      for (ServerServiceDefinition def : services) {
-        for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
-          String name = m.getMethodDescriptor().getFullMethodName();
-          if (!policies.containsKey(name) && problems.stream().noneMatch(p -> p.startsWith(name))) {
-            logger.warning(name + ": not in the proto descriptor; every call will be denied");
-          }
-        }
-      }
+      checkAuthenticators(problems);
       List<String> internalWithoutSource = new ArrayList<>();
       List<String> gatedWithoutUser = new ArrayList<>();
       for (MethodPolicy p : policies.values()) {

@@ -34,8 +34,16 @@ final class GatehouseInterceptor implements ServerInterceptor {
   private final List<TrustSource> trustSources;
   private final AuditListener audit;
   private final boolean dryRun;
-  private final Set<String> userHeaders;
-  private final Set<String> internalHeaders;
+
+  /** Credential headers of the user authenticator. */
+  private final List<Metadata.Key<String>> userKeys;
+
+  /** Credential headers of the trust sources that the user authenticator does not read. */
+  private final List<Metadata.Key<String>> serviceOnlyKeys;
+
+  /** Every credential header of every authenticator: none may appear twice on an internal call. */
+  private final List<Metadata.Key<String>> internalKeys;
+
   private final List<Metadata.Key<String>> headersToRemove;
 
   GatehouseInterceptor(
@@ -49,7 +57,9 @@ final class GatehouseInterceptor implements ServerInterceptor {
     this.trustSources = trustSources;
     this.audit = audit;
     this.dryRun = dryRun;
-    this.userHeaders = user == null ? Set.of() : Set.copyOf(user.credentialHeaders());
+    // Header keys are built once here: a bad header name fails the build, not every call.
+    Set<String> userHeaders =
+        user == null ? Set.of() : new LinkedHashSet<>(user.credentialHeaders());
     Set<String> internal = new LinkedHashSet<>(userHeaders);
     Set<String> remove = new LinkedHashSet<>();
     for (TrustSource s : trustSources) {
@@ -59,8 +69,16 @@ final class GatehouseInterceptor implements ServerInterceptor {
     if (user != null) {
       remove.addAll(user.headersToRemove());
     }
-    this.internalHeaders = Set.copyOf(internal);
-    this.headersToRemove = remove.stream().map(RequestInfo::key).toList();
+    Set<String> serviceOnly = new LinkedHashSet<>(internal);
+    serviceOnly.removeAll(userHeaders);
+    this.userKeys = keys(userHeaders);
+    this.serviceOnlyKeys = keys(serviceOnly);
+    this.internalKeys = keys(internal);
+    this.headersToRemove = keys(remove);
+  }
+
+  private static List<Metadata.Key<String>> keys(Set<String> names) {
+    return names.stream().map(RequestInfo::key).toList();
   }
 
   @Override
@@ -72,8 +90,9 @@ final class GatehouseInterceptor implements ServerInterceptor {
     Decision decision;
     try {
       decision = decide(policy, method, headers, call);
-    } catch (RuntimeException | Error e) {
-      // The message of an exception from a parser may quote input; log only its type.
+    } catch (Throwable e) {
+      // Any throwable, including a checked exception thrown sneakily by an authenticator, fails
+      // closed. The message of an exception from a parser may quote input; log only its type.
       logger.log(
           Level.SEVERE,
           "gatehouse: unexpected " + e.getClass().getName() + " while deciding " + method);
@@ -167,16 +186,29 @@ final class GatehouseInterceptor implements ServerInterceptor {
           null,
           null);
     }
-    Decision dup = refuseDuplicates(request, userHeaders);
+    Decision dup = refuseDuplicates(request, userKeys);
     if (dup != null) {
       return dup;
     }
     AuthResult result = user.authenticate(request);
+    if (result.outcome() == AuthResult.Outcome.NO_CREDENTIAL) {
+      // A service credential on a gated method is a present credential of the wrong kind.
+      for (Metadata.Key<String> key : serviceOnlyKeys) {
+        if (request.hasHeader(key.name())) {
+          return Decision.deny(
+              AuthStatus.INVALID_CREDENTIALS,
+              Reason.WRONG_CREDENTIAL_KIND,
+              "service credential on a gated method",
+              null,
+              user.name());
+        }
+      }
+    }
     return fromResult(result, user.name(), PrincipalKind.USER);
   }
 
   private Decision authenticateService(RequestInfo request) {
-    Decision dup = refuseDuplicates(request, internalHeaders);
+    Decision dup = refuseDuplicates(request, internalKeys);
     if (dup != null) {
       return dup;
     }
@@ -186,8 +218,8 @@ final class GatehouseInterceptor implements ServerInterceptor {
         return fromResult(result, source.name(), PrincipalKind.SERVICE);
       }
     }
-    for (String header : userHeaders) {
-      if (request.hasHeader(header)) {
+    for (Metadata.Key<String> key : userKeys) {
+      if (request.hasHeader(key.name())) {
         return Decision.deny(
             AuthStatus.INVALID_CREDENTIALS,
             Reason.WRONG_CREDENTIAL_KIND,
@@ -204,13 +236,13 @@ final class GatehouseInterceptor implements ServerInterceptor {
         null);
   }
 
-  private static Decision refuseDuplicates(RequestInfo request, Set<String> names) {
-    for (String name : names) {
-      if (request.headerValues(name).size() > 1) {
+  private static Decision refuseDuplicates(RequestInfo request, List<Metadata.Key<String>> keys) {
+    for (Metadata.Key<String> key : keys) {
+      if (request.headerValues(key.name()).size() > 1) {
         return Decision.deny(
             AuthStatus.INVALID_CREDENTIALS,
             Reason.DUPLICATE_CREDENTIALS,
-            "header " + name + " has several values",
+            "header " + key.name() + " has several values",
             null,
             null);
       }
@@ -260,7 +292,12 @@ final class GatehouseInterceptor implements ServerInterceptor {
       audit.onDecision(
           new AuditEvent(
               method, mode, outcome, code, d.reason, d.detail, d.principal, d.source, nanos));
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      // The listener cannot change the decision, not even with an Error or a checked exception
+      // thrown sneakily; only the JVM's own fatal errors go on.
+      if (e instanceof VirtualMachineError vme) {
+        throw vme;
+      }
       logger.log(Level.WARNING, "gatehouse: audit listener threw " + e.getClass().getName());
     }
   }

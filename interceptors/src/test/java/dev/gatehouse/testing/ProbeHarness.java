@@ -21,6 +21,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -38,10 +39,16 @@ public final class ProbeHarness implements AutoCloseable {
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   private final AtomicInteger handlerRuns = new AtomicInteger();
 
-  private ProbeHarness(Function<ProbeHarness, Gatehouse> gatehouse, SocketAddress peer)
+  private ProbeHarness(
+      Function<ProbeHarness, Gatehouse> gatehouse, SocketAddress peer, Executor executor)
       throws Exception {
     String name = InProcessServerBuilder.generateName();
-    InProcessServerBuilder sb = InProcessServerBuilder.forName(name).directExecutor();
+    InProcessServerBuilder sb = InProcessServerBuilder.forName(name);
+    if (executor == null) {
+      sb.directExecutor();
+    } else {
+      sb.executor(executor);
+    }
     if (peer != null) {
       sb.addTransportFilter(
           new ServerTransportFilter() {
@@ -58,13 +65,22 @@ public final class ProbeHarness implements AutoCloseable {
 
   /** Starts a harness whose chain is built by {@code gatehouse} from {@link #service()}. */
   public static ProbeHarness start(Function<ProbeHarness, Gatehouse> gatehouse) throws Exception {
-    return new ProbeHarness(gatehouse, null);
+    return new ProbeHarness(gatehouse, null, null);
+  }
+
+  /**
+   * Same, with the server running handlers on {@code executor} (for concurrency tests) instead of
+   * the calling thread.
+   */
+  public static ProbeHarness start(Function<ProbeHarness, Gatehouse> gatehouse, Executor executor)
+      throws Exception {
+    return new ProbeHarness(gatehouse, null, executor);
   }
 
   /** Same, with the chain seeing {@code peer} as the remote address. */
   public static ProbeHarness start(Function<ProbeHarness, Gatehouse> gatehouse, SocketAddress peer)
       throws Exception {
-    return new ProbeHarness(gatehouse, peer);
+    return new ProbeHarness(gatehouse, peer, null);
   }
 
   private static final io.grpc.Context.Key<Metadata> HEADERS = io.grpc.Context.key("test-headers");
