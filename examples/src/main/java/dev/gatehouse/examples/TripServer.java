@@ -1,0 +1,106 @@
+package dev.gatehouse.examples;
+
+import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.examples.demo.DemoSaga;
+import dev.gatehouse.examples.trips.TripServiceImpl;
+import dev.gatehouse.policy.PolicyException;
+import dev.gatehouse.trust.config.ConfiguredGatehouse;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+
+/**
+ * The car-sharing trip server.
+ *
+ * <ul>
+ *   <li>{@code java -jar trip-server.jar} plays the embedded demo and exits 0 only if every
+ *       decision matched.
+ *   <li>{@code java -jar trip-server.jar --config FILE --port N} serves {@code TripService} on
+ *       127.0.0.1:N (plaintext, as behind a sidecar) with the Gatehouse configuration file; a bad
+ *       file prints one line on stderr and exits 2 before the port is ever bound.
+ * </ul>
+ */
+public final class TripServer {
+  /** Exit code for usage and configuration errors. */
+  public static final int EXIT_CONFIG = 2;
+
+  private TripServer() {}
+
+  /** Entry point. */
+  public static void main(String[] args) throws Exception {
+    System.exit(run(args, System.out, System.err));
+  }
+
+  /** Runs with the given arguments and returns the exit code (serving blocks until shutdown). */
+  public static int run(String[] args, PrintStream out, PrintStream err) throws Exception {
+    if (args.length == 0) {
+      return DemoSaga.run(out) ? 0 : 1;
+    }
+    Path config = null;
+    Integer port = null;
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if ((a.equals("--config") || a.equals("--port")) && i + 1 < args.length) {
+        String v = args[++i];
+        if (a.equals("--config")) {
+          config = Path.of(v);
+        } else {
+          try {
+            port = Integer.parseInt(v);
+          } catch (NumberFormatException e) {
+            port = -1;
+          }
+        }
+      } else {
+        err.println("usage: trip-server [--config FILE --port N]   (no arguments: run the demo)");
+        return EXIT_CONFIG;
+      }
+    }
+    if (config == null || port == null || port < 0 || port > 65535) {
+      err.println("usage: trip-server --config FILE --port N   (N in 0..65535)");
+      return EXIT_CONFIG;
+    }
+    ConfiguredGatehouse gatehouse;
+    try {
+      gatehouse =
+          ConfiguredGatehouse.newBuilder()
+              .configFile(config)
+              .addService(TripServiceImpl.create())
+              .build();
+    } catch (ConfigException e) {
+      err.println("gatehouse: invalid config " + config + ": " + e.getMessage());
+      return EXIT_CONFIG;
+    } catch (PolicyException e) {
+      err.println("gatehouse: refusing to start: " + String.join("; ", e.problems()));
+      return EXIT_CONFIG;
+    }
+    Server server;
+    try {
+      server =
+          gatehouse
+              .addTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)))
+              .build()
+              .start();
+    } catch (IOException e) {
+      gatehouse.close();
+      err.println("trip-server: cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+      return 1;
+    }
+    out.println(
+        "listening on 127.0.0.1:"
+            + ((InetSocketAddress) server.getListenSockets().get(0)).getPort());
+    out.flush();
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.shutdown();
+                  gatehouse.close();
+                }));
+    server.awaitTermination();
+    return 0;
+  }
+}
