@@ -84,7 +84,7 @@ public final class TestTokens {
       if (key instanceof ECKey) {
         signer = new ECDSASigner((ECKey) key);
       } else if (key instanceof RSAKey) {
-        signer = new RSASSASigner((RSAKey) key);
+        signer = new RSASSASigner((RSAKey) key, true); // allows weak keys: tests of refusal
       } else {
         throw new IllegalArgumentException("unsupported key");
       }
