@@ -4,6 +4,10 @@ import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.config.GatehouseConfig.MeshIdentityConfig;
 import dev.gatehouse.config.GatehouseConfig.SharedSecretConfig;
+import dev.gatehouse.config.GatehouseConfig.UserJwtConfig;
+import dev.gatehouse.jwt.JwksSource;
+import dev.gatehouse.jwt.TrustedIssuer;
+import dev.gatehouse.jwt.UserJwtAuthenticator;
 import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.trust.mesh.MeshIdentityTrustSource;
@@ -40,7 +44,11 @@ final class ConfigComponents {
                 "internal.shared_secret",
                 () -> secret(config, config.sharedSecret().get())));
       }
-      return new Components(Optional.empty(), sources);
+      Optional<Authenticator> user = Optional.empty();
+      if (config.userJwt().isPresent()) {
+        user = Optional.of(track(built, "user_jwt", () -> userJwt(config, config.userJwt().get())));
+      }
+      return new Components(user, sources);
     } catch (RuntimeException e) {
       built.forEach(Authenticator::close);
       throw e;
@@ -57,6 +65,29 @@ final class ConfigComponents {
     }
     built.add(a);
     return a;
+  }
+
+  private static JwksSource keys(GatehouseConfig.KeySource keys) {
+    return keys.jwksUri().isPresent()
+        ? JwksSource.uri(keys.jwksUri().get().toString())
+        : JwksSource.file(keys.jwksFile().orElseThrow());
+  }
+
+  private static UserJwtAuthenticator userJwt(GatehouseConfig config, UserJwtConfig c) {
+    UserJwtAuthenticator.Builder b =
+        UserJwtAuthenticator.newBuilder()
+            .rolesClaim(c.rolesClaim())
+            .scopesClaim(c.scopesClaim())
+            .clockSkew(config.clockSkew());
+    for (GatehouseConfig.UserIssuer i : c.issuers()) {
+      b.addIssuer(
+          TrustedIssuer.newBuilder(i.issuer())
+              .keys(keys(i.keys()))
+              .audiences(i.audiences())
+              .algorithms(i.algorithms())
+              .build());
+    }
+    return b.build();
   }
 
   private static MeshIdentityTrustSource mesh(MeshIdentityConfig c) {
