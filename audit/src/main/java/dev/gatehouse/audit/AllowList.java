@@ -39,6 +39,9 @@ final class AllowList {
 
   static AllowList parse(String text, String source) throws UsageException {
     List<String> patterns = new ArrayList<>();
+    if (text.startsWith("\uFEFF")) {
+      text = text.substring(1); // a byte-order mark some editors add
+    }
     String[] lines = text.split("\r?\n", -1);
     for (int i = 0; i < lines.length; i++) {
       String line = lines[i];

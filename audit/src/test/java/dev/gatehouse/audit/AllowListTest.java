@@ -25,6 +25,11 @@ class AllowListTest {
   }
 
   @Test
+  void parse_leadingByteOrderMark_ignored() throws UsageException {
+    assertTrue(AllowList.parse("\uFEFFa.S/M\n", "f").allows("a.S/M"));
+  }
+
+  @Test
   void unused_entriesMatchingNoPublicMethod_reported() throws UsageException {
     AllowList list = AllowList.parse("a.S/M\na.S/Gone\nb.T/*\n", "f");
 
