@@ -153,22 +153,11 @@ public final class MeshIdentityTrustSource implements TrustSource {
       return AuthResult.rejected(
           Reason.MALFORMED_CREDENTIALS, header + " longer than " + maxHeaderLength + " characters");
     }
-    SpiffeId identity;
-    if (format == Format.PRINCIPAL) {
-      Optional<SpiffeId> id = Identities.parse(value);
-      if (id.isEmpty()) {
-        return AuthResult.rejected(
-            Reason.MALFORMED_CREDENTIALS,
-            header + " is not a SPIFFE ID or Istio principal (strict parse)");
-      }
-      identity = id.get();
-    } else {
-      Object fromXfcc = identityFromXfcc(value);
-      if (fromXfcc instanceof AuthResult refusal) {
-        return refusal;
-      }
-      identity = (SpiffeId) fromXfcc;
+    Read read = format == Format.PRINCIPAL ? readPrincipal(value) : readXfcc(value);
+    if (read.refusal() != null) {
+      return read.refusal();
     }
+    SpiffeId identity = read.identity();
     Grant grant = allow.get(identity);
     if (grant == null) {
       return AuthResult.rejected(
@@ -184,17 +173,26 @@ public final class MeshIdentityTrustSource implements TrustSource {
             .build());
   }
 
-  /** The identity of the rightmost element, or a refusal. */
-  private Object identityFromXfcc(String value) {
+  /** PRINCIPAL: the header is one SPIFFE ID or Istio principal. */
+  private Read readPrincipal(String value) {
+    Optional<SpiffeId> id = Identities.parse(value);
+    return id.isPresent()
+        ? Read.of(id.get())
+        : Read.refuse(
+            Reason.MALFORMED_CREDENTIALS,
+            header + " is not a SPIFFE ID or Istio principal (strict parse)");
+  }
+
+  /** XFCC: the identity of the rightmost element, or a refusal. */
+  private Read readXfcc(String value) {
     List<XfccElement> elements;
     try {
       elements = XfccParser.parse(value, maxHeaderLength);
     } catch (XfccParseException e) {
-      return AuthResult.rejected(
-          Reason.MALFORMED_CREDENTIALS, header + " is malformed: " + e.getMessage());
+      return Read.refuse(Reason.MALFORMED_CREDENTIALS, header + " is malformed: " + e.getMessage());
     }
     if (requireSingleElement && elements.size() != 1) {
-      return AuthResult.rejected(
+      return Read.refuse(
           Reason.MALFORMED_CREDENTIALS,
           header + " has " + elements.size() + " elements where exactly one is required");
     }
@@ -202,11 +200,11 @@ public final class MeshIdentityTrustSource implements TrustSource {
     if (expectedBy != null) {
       Optional<String> by = last.value(Key.BY);
       if (by.isEmpty()) {
-        return AuthResult.rejected(
+        return Read.refuse(
             Reason.AUDIENCE_MISMATCH, header + " has no By where " + expectedBy + " is expected");
       }
       if (!by.get().equals(expectedBy)) {
-        return AuthResult.rejected(
+        return Read.refuse(
             Reason.AUDIENCE_MISMATCH,
             header
                 + " By is "
@@ -218,16 +216,16 @@ public final class MeshIdentityTrustSource implements TrustSource {
     }
     List<String> uris = last.values(Key.URI);
     if (uris.size() != 1) {
-      return AuthResult.rejected(
+      return Read.refuse(
           Reason.INVALID_CLAIMS,
           header + " element has " + uris.size() + " URI values where exactly one is required");
     }
     Optional<SpiffeId> id = SpiffeId.tryParse(uris.get(0));
     if (id.isEmpty()) {
-      return AuthResult.rejected(
+      return Read.refuse(
           Reason.INVALID_CLAIMS, header + " URI is not a valid SPIFFE ID (strict parse)");
     }
-    return id.get();
+    return Read.of(id.get());
   }
 
   /** For the untrusted-peer warning: the identity the header claims, if it parses cleanly. */
@@ -294,6 +292,17 @@ public final class MeshIdentityTrustSource implements TrustSource {
   }
 
   private record Grant(Set<String> roles, Set<String> scopes) {}
+
+  /** The identity read from the header, or why it was refused. */
+  private record Read(SpiffeId identity, AuthResult refusal) {
+    static Read of(SpiffeId identity) {
+      return new Read(identity, null);
+    }
+
+    static Read refuse(Reason reason, String detail) {
+      return new Read(null, AuthResult.rejected(reason, detail));
+    }
+  }
 
   private record AllowEntry(String identity, List<String> roles, List<String> scopes) {}
 

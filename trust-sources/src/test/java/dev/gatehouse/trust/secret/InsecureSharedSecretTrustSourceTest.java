@@ -155,6 +155,27 @@ class InsecureSharedSecretTrustSourceTest {
   }
 
   @Test
+  void fields_neverHoldTheSecretItself() throws Exception {
+    InsecureSharedSecretTrustSource s = builder().build();
+    byte[] secret = SECRET.getBytes(StandardCharsets.US_ASCII);
+    for (java.lang.reflect.Field f : InsecureSharedSecretTrustSource.class.getDeclaredFields()) {
+      if (java.lang.reflect.Modifier.isStatic(f.getModifiers())) {
+        continue;
+      }
+      f.setAccessible(true);
+      Object v = f.get(s);
+      if (v instanceof byte[] bytes) {
+        assertFalse(java.util.Arrays.equals(bytes, secret), f.getName());
+        assertEquals(32, bytes.length, f.getName() + " is a MAC");
+      }
+      if (v instanceof javax.crypto.spec.SecretKeySpec key) {
+        assertFalse(java.util.Arrays.equals(key.getEncoded(), secret), f.getName());
+      }
+      assertFalse(String.valueOf(v).contains(SECRET), f.getName());
+    }
+  }
+
+  @Test
   void devMode_isASingletonCapability() {
     assertSame(InsecureDevMode.acknowledge(), InsecureDevMode.acknowledge());
   }

@@ -5,7 +5,6 @@ import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.spi.RequestInfo;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -114,10 +113,5 @@ public final class TestSupport {
     public void close() {
       logger.removeHandler(this);
     }
-  }
-
-  /** Reads a file, for tests that write one. */
-  public static byte[] read(Path p) throws IOException {
-    return Files.readAllBytes(p);
   }
 }
