@@ -19,13 +19,18 @@ import java.nio.file.Path;
  *   <li>{@code java -jar trip-server.jar} plays the embedded demo and exits 0 only if every
  *       decision matched.
  *   <li>{@code java -jar trip-server.jar --config FILE --port N} serves {@code TripService} on
- *       127.0.0.1:N (plaintext, as behind a sidecar) with the Gatehouse configuration file; a bad
- *       file prints one line on stderr and exits 2 before the port is ever bound.
+ *       127.0.0.1:N (plaintext, as behind a sidecar; {@code --bind} changes the address) with the
+ *       Gatehouse configuration file; a bad file prints one line on stderr and exits 2 before the
+ *       port is ever bound.
  * </ul>
  */
 public final class TripServer {
   /** Exit code for usage and configuration errors. */
   public static final int EXIT_CONFIG = 2;
+
+  private static final String USAGE =
+      "usage: trip-server [--config FILE --port N [--bind ADDRESS]]   (no arguments: the demo;"
+          + " ADDRESS defaults to 127.0.0.1, use 0.0.0.0 in a pod behind a sidecar)";
 
   private TripServer() {}
 
@@ -41,12 +46,16 @@ public final class TripServer {
     }
     Path config = null;
     Integer port = null;
+    String bind = "127.0.0.1";
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
-      if ((a.equals("--config") || a.equals("--port")) && i + 1 < args.length) {
+      if ((a.equals("--config") || a.equals("--port") || a.equals("--bind"))
+          && i + 1 < args.length) {
         String v = args[++i];
         if (a.equals("--config")) {
           config = Path.of(v);
+        } else if (a.equals("--bind")) {
+          bind = v;
         } else {
           try {
             port = Integer.parseInt(v);
@@ -55,12 +64,12 @@ public final class TripServer {
           }
         }
       } else {
-        err.println("usage: trip-server [--config FILE --port N]   (no arguments: run the demo)");
+        err.println(USAGE);
         return EXIT_CONFIG;
       }
     }
-    if (config == null || port == null || port < 0 || port > 65535) {
-      err.println("usage: trip-server --config FILE --port N   (N in 0..65535)");
+    if (config == null || port == null || port < 0 || port > 65535 || bind.isBlank()) {
+      err.println(USAGE);
       return EXIT_CONFIG;
     }
     ConfiguredGatehouse gatehouse;
@@ -81,12 +90,12 @@ public final class TripServer {
     try {
       server =
           gatehouse
-              .addTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)))
+              .addTo(NettyServerBuilder.forAddress(new InetSocketAddress(bind, port)))
               .build()
               .start();
     } catch (IOException e) {
       gatehouse.close();
-      err.println("trip-server: cannot listen on 127.0.0.1:" + port + ": " + e.getMessage());
+      err.println("trip-server: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
       return 1;
     }
     out.println(
