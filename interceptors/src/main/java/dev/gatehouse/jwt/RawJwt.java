@@ -39,6 +39,13 @@ final class RawJwt {
   }
 
   static RawJwt parse(String token, int maxBytes) throws Malformed {
+    return parse(token, maxBytes, true);
+  }
+
+  /**
+   * As {@link #parse(String, int)}; the payload need not be JSON when {@code jsonPayload} is false.
+   */
+  static RawJwt parse(String token, int maxBytes, boolean jsonPayload) throws Malformed {
     if (token == null || token.isEmpty()) {
       throw new Malformed("empty token");
     }
@@ -58,7 +65,8 @@ final class RawJwt {
     byte[] headerBytes = segment(h, "header");
     byte[] payloadBytes = segment(p, "payload");
     segment(s, "signature");
-    return new RawJwt(token, json(headerBytes, "header"), json(payloadBytes, "payload"));
+    return new RawJwt(
+        token, json(headerBytes, "header"), jsonPayload ? json(payloadBytes, "payload") : Map.of());
   }
 
   private static byte[] segment(String seg, String what) throws Malformed {
