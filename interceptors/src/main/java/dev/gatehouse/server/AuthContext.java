@@ -39,9 +39,13 @@ public final class AuthContext {
     this.kind = b.kind;
     this.trustSource = b.trustSource;
     this.issuer = b.issuer;
-    this.roles = Collections.unmodifiableSet(new LinkedHashSet<>(b.roles));
-    this.scopes = Collections.unmodifiableSet(new LinkedHashSet<>(b.scopes));
-    this.claims = Collections.unmodifiableMap(new LinkedHashMap<>(b.claims));
+    // Copies, so a builder reused afterwards cannot change this context; empties are shared.
+    this.roles =
+        b.roles.isEmpty() ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(b.roles));
+    this.scopes =
+        b.scopes.isEmpty() ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(b.scopes));
+    this.claims =
+        b.claims.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.claims));
     this.expiry = b.expiry;
   }
 

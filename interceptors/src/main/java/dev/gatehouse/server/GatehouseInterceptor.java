@@ -161,7 +161,9 @@ final class GatehouseInterceptor implements ServerInterceptor {
     }
     RequestInfo request = RequestInfo.of(method, headers, call.getAttributes());
     Decision authn =
-        policy.mode() == Mode.GATED ? authenticateUser(request) : authenticateService(request);
+        policy.mode() == Mode.GATED
+            ? authenticateUser(request, headers)
+            : authenticateService(request, headers);
     if (authn.status != null) {
       return authn;
     }
@@ -177,7 +179,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
     return authn;
   }
 
-  private Decision authenticateUser(RequestInfo request) {
+  private Decision authenticateUser(RequestInfo request, Metadata headers) {
     if (user == null) {
       return Decision.deny(
           AuthStatus.MISSING_CREDENTIALS,
@@ -186,7 +188,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
           null,
           null);
     }
-    Decision dup = refuseDuplicates(request, userKeys);
+    Decision dup = refuseDuplicates(headers, userKeys);
     if (dup != null) {
       return dup;
     }
@@ -194,7 +196,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
     if (result.outcome() == AuthResult.Outcome.NO_CREDENTIAL) {
       // A service credential on a gated method is a present credential of the wrong kind.
       for (Metadata.Key<String> key : serviceOnlyKeys) {
-        if (request.hasHeader(key.name())) {
+        if (headers.containsKey(key)) {
           return Decision.deny(
               AuthStatus.INVALID_CREDENTIALS,
               Reason.WRONG_CREDENTIAL_KIND,
@@ -207,8 +209,8 @@ final class GatehouseInterceptor implements ServerInterceptor {
     return fromResult(result, user.name(), PrincipalKind.USER);
   }
 
-  private Decision authenticateService(RequestInfo request) {
-    Decision dup = refuseDuplicates(request, internalKeys);
+  private Decision authenticateService(RequestInfo request, Metadata headers) {
+    Decision dup = refuseDuplicates(headers, internalKeys);
     if (dup != null) {
       return dup;
     }
@@ -219,7 +221,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
       }
     }
     for (Metadata.Key<String> key : userKeys) {
-      if (request.hasHeader(key.name())) {
+      if (headers.containsKey(key)) {
         return Decision.deny(
             AuthStatus.INVALID_CREDENTIALS,
             Reason.WRONG_CREDENTIAL_KIND,
@@ -236,9 +238,9 @@ final class GatehouseInterceptor implements ServerInterceptor {
         null);
   }
 
-  private static Decision refuseDuplicates(RequestInfo request, List<Metadata.Key<String>> keys) {
+  private static Decision refuseDuplicates(Metadata headers, List<Metadata.Key<String>> keys) {
     for (Metadata.Key<String> key : keys) {
-      if (request.headerValues(key.name()).size() > 1) {
+      if (hasSeveralValues(headers, key)) {
         return Decision.deny(
             AuthStatus.INVALID_CREDENTIALS,
             Reason.DUPLICATE_CREDENTIALS,
@@ -248,6 +250,17 @@ final class GatehouseInterceptor implements ServerInterceptor {
       }
     }
     return null;
+  }
+
+  /** Counts up to two values without copying them. */
+  private static boolean hasSeveralValues(Metadata headers, Metadata.Key<String> key) {
+    Iterable<String> all = headers.getAll(key);
+    if (all == null) {
+      return false;
+    }
+    java.util.Iterator<String> it = all.iterator();
+    it.next();
+    return it.hasNext();
   }
 
   private static Decision fromResult(AuthResult result, String source, PrincipalKind expected) {

@@ -60,7 +60,8 @@ public class FakeAuthenticator implements Authenticator {
       default:
         break;
     }
-    String[] parts = v.split(":", -1);
+    // At most 4 parts, so scopes may contain colons (ok:alice:driver:trips:write).
+    String[] parts = v.split(":", 4);
     if (!parts[0].equals("ok") || parts.length < 2) {
       return AuthResult.rejected(Reason.MALFORMED_CREDENTIALS, "fake malformed");
     }

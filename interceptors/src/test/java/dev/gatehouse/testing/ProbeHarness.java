@@ -144,20 +144,41 @@ public final class ProbeHarness implements AutoCloseable {
 
       @Override
       public void streamAnyUser(Req r, StreamObserver<Resp> o) {
-        record("StreamAnyUser");
+        stream("StreamAnyUser", o);
+      }
+
+      private void stream(String m, StreamObserver<Resp> o) {
+        record(m);
+        String subject = AuthContext.current().map(AuthContext::subject).orElse("none");
         for (int i = 0; i < 3; i++) {
-          o.onNext(Resp.newBuilder().setText(AuthContext.require().subject()).build());
+          o.onNext(Resp.newBuilder().setText(subject).build());
         }
         o.onCompleted();
       }
 
       @Override
+      public void streamOpen(Req r, StreamObserver<Resp> o) {
+        stream("StreamOpen", o);
+      }
+
+      @Override
+      public void streamWorkerFinisher(Req r, StreamObserver<Resp> o) {
+        stream("StreamWorkerFinisher", o);
+      }
+
+      @Override
+      public void streamDriver(Req r, StreamObserver<Resp> o) {
+        stream("StreamDriver", o);
+      }
+
+      @Override
+      public void streamDenied(Req r, StreamObserver<Resp> o) {
+        stream("StreamDenied", o);
+      }
+
+      @Override
       public void streamWorker(Req r, StreamObserver<Resp> o) {
-        record("StreamWorker");
-        for (int i = 0; i < 3; i++) {
-          o.onNext(Resp.newBuilder().setText(AuthContext.require().subject()).build());
-        }
-        o.onCompleted();
+        stream("StreamWorker", o);
       }
     };
   }
