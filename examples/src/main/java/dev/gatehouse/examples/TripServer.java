@@ -35,8 +35,15 @@ public final class TripServer {
   private TripServer() {}
 
   /** Entry point. */
-  public static void main(String[] args) throws Exception {
-    System.exit(run(args, System.out, System.err));
+  public static void main(String[] args) {
+    int code;
+    try {
+      code = run(args, System.out, System.err);
+    } catch (Exception | Error e) {
+      System.err.println("trip-server: failed: " + e);
+      code = 1;
+    }
+    System.exit(code);
   }
 
   /** Runs with the given arguments and returns the exit code (serving blocks until shutdown). */

@@ -136,62 +136,45 @@ public final class DemoSaga {
     jwks.createContext("/worker/jwks.json", JwksPublisher.create(workerKeys).httpHandler());
     jwks.createContext("/intruder/jwks.json", JwksPublisher.create(intruderKeys).httpHandler());
     jwks.start();
-    int jwksPort = jwks.getAddress().getPort();
 
     Path dir = Files.createTempDirectory("gatehouse-demo");
     Path config = dir.resolve("gatehouse.yaml");
-    String yaml =
-        String.join(
-            "\n",
-            "service_name: trips",
-            "clock_skew_seconds: 30",
-            "user_jwt:",
-            "  issuers:",
-            "    - { issuer: \""
-                + IDP
-                + "\", jwks_uri: \"http://127.0.0.1:"
-                + jwksPort
-                + "/idp/jwks.json\", audiences: ["
-                + USER_AUDIENCE
-                + "] }",
-            "internal:",
-            "  mesh_identity:",
-            "    trusted_proxies: [\"127.0.0.1/32\", \"::1/128\"]",
-            "    allow:",
-            "      - { identity: \"cluster.local/ns/trips/sa/recorder\", roles: [] }",
-            "  signed_token:",
-            "    issuers:",
-            "      - { issuer: worker, jwks_uri: \"http://127.0.0.1:"
-                + jwksPort
-                + "/worker/jwks.json\", roles: [trip-finisher] }",
-            "");
-    Files.writeString(config, yaml);
-    out.println("config file (" + config + "):");
-    yaml.lines().forEach(l -> out.println("  | " + l));
-
-    ConfiguredGatehouse gatehouse =
-        ConfiguredGatehouse.newBuilder()
-            .configFile(config)
-            .addService(TripServiceImpl.create())
-            .auditListener(e -> auditLines.add(e.toString()))
-            .build();
-    Server server =
-        gatehouse
-            .addTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))
-            .build()
-            .start();
-    int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
-    out.println("trip server listening on 127.0.0.1:" + port + " (plaintext, as behind a sidecar)");
-    out.println();
-    ManagedChannel channel =
-        NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+    ConfiguredGatehouse gatehouse = null;
+    Server server = null;
+    ManagedChannel channel = null;
     try {
+      String yaml = demoConfig(jwks.getAddress().getPort());
+      Files.writeString(config, yaml);
+      out.println("config file (" + config + "):");
+      yaml.lines().forEach(l -> out.println("  | " + l));
+      gatehouse =
+          ConfiguredGatehouse.newBuilder()
+              .configFile(config)
+              .addService(TripServiceImpl.create())
+              .auditListener(e -> auditLines.add(e.toString()))
+              .build();
+      server =
+          gatehouse
+              .addTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))
+              .build()
+              .start();
+      int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
+      out.println(
+          "trip server listening on 127.0.0.1:" + port + " (plaintext, as behind a sidecar)");
+      out.println();
+      channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
       saga(channel, idpKey, workerKeys, intruderKeys);
     } finally {
-      channel.shutdownNow();
-      server.shutdownNow();
-      server.awaitTermination(5, TimeUnit.SECONDS);
-      gatehouse.close();
+      if (channel != null) {
+        channel.shutdownNow();
+      }
+      if (server != null) {
+        server.shutdownNow();
+        server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+      if (gatehouse != null) {
+        gatehouse.close();
+      }
       jwks.stop(0);
       Files.deleteIfExists(config);
       Files.deleteIfExists(dir);
@@ -355,6 +338,33 @@ public final class DemoSaga {
         "RecordTrip",
         unauthenticated,
         () -> stranger.recordTrip(RecordTripRequest.getDefaultInstance()));
+  }
+
+  private static String demoConfig(int jwksPort) {
+    return String.join(
+        "\n",
+        "service_name: trips",
+        "clock_skew_seconds: 30",
+        "user_jwt:",
+        "  issuers:",
+        "    - { issuer: \""
+            + IDP
+            + "\", jwks_uri: \"http://127.0.0.1:"
+            + jwksPort
+            + "/idp/jwks.json\", audiences: ["
+            + USER_AUDIENCE
+            + "] }",
+        "internal:",
+        "  mesh_identity:",
+        "    trusted_proxies: [\"127.0.0.1/32\", \"::1/128\"]",
+        "    allow:",
+        "      - { identity: \"cluster.local/ns/trips/sa/recorder\", roles: [] }",
+        "  signed_token:",
+        "    issuers:",
+        "      - { issuer: worker, jwks_uri: \"http://127.0.0.1:"
+            + jwksPort
+            + "/worker/jwks.json\", roles: [trip-finisher] }",
+        "");
   }
 
   private static TripServiceBlockingStub withHeader(

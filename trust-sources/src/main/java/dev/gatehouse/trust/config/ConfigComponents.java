@@ -10,6 +10,8 @@ import dev.gatehouse.jwt.TrustedIssuer;
 import dev.gatehouse.jwt.UserJwtAuthenticator;
 import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.spi.TrustSource;
+import dev.gatehouse.trust.ServiceTokenIssuer;
+import dev.gatehouse.trust.SignedTokenTrustSource;
 import dev.gatehouse.trust.mesh.MeshIdentityTrustSource;
 import dev.gatehouse.trust.secret.InsecureDevMode;
 import dev.gatehouse.trust.secret.InsecureSharedSecretTrustSource;
@@ -35,6 +37,14 @@ final class ConfigComponents {
         sources.put(
             MeshIdentityTrustSource.NAME,
             track(built, "internal.mesh_identity", () -> mesh(config.meshIdentity().get())));
+      }
+      if (config.signedToken().isPresent()) {
+        sources.put(
+            SignedTokenTrustSource.NAME,
+            track(
+                built,
+                "internal.signed_token",
+                () -> signedToken(config, config.signedToken().get())));
       }
       if (config.sharedSecret().isPresent()) {
         sources.put(
@@ -86,6 +96,29 @@ final class ConfigComponents {
               .audiences(i.audiences())
               .algorithms(i.algorithms())
               .build());
+    }
+    return b.build();
+  }
+
+  private static SignedTokenTrustSource signedToken(
+      GatehouseConfig config, GatehouseConfig.SignedTokenConfig c) {
+    SignedTokenTrustSource.Builder b =
+        SignedTokenTrustSource.newBuilder()
+            .serviceName(config.serviceName())
+            .header(c.header())
+            .maxTtl(c.maxTtl())
+            .replayProtection(c.replayProtection())
+            .clockSkew(config.clockSkew());
+    for (GatehouseConfig.ServiceIssuer i : c.issuers()) {
+      ServiceTokenIssuer.Builder ib =
+          ServiceTokenIssuer.newBuilder(i.issuer())
+              .keys(keys(i.keys()))
+              .algorithms(i.algorithms())
+              .roles(i.roles())
+              .scopes(i.scopes())
+              .clusterIds(i.clusterIds());
+      i.replayProtection().ifPresent(ib::replayProtection);
+      b.addIssuer(ib.build());
     }
     return b.build();
   }
