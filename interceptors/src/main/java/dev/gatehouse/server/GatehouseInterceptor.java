@@ -41,8 +41,8 @@ final class GatehouseInterceptor implements ServerInterceptor {
   /** Credential headers of the trust sources that the user authenticator does not read. */
   private final List<Metadata.Key<String>> serviceOnlyKeys;
 
-  /** Every credential header of every authenticator: none may appear twice on an internal call. */
-  private final List<Metadata.Key<String>> internalKeys;
+  /** Every credential header of every authenticator: none may appear twice on a checked call. */
+  private final List<Metadata.Key<String>> allCredentialKeys;
 
   private final List<Metadata.Key<String>> headersToRemove;
 
@@ -73,7 +73,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
     serviceOnly.removeAll(userHeaders);
     this.userKeys = keys(userHeaders);
     this.serviceOnlyKeys = keys(serviceOnly);
-    this.internalKeys = keys(internal);
+    this.allCredentialKeys = keys(internal);
     this.headersToRemove = keys(remove);
   }
 
@@ -188,7 +188,10 @@ final class GatehouseInterceptor implements ServerInterceptor {
           null,
           null);
     }
-    Decision dup = refuseDuplicates(headers, userKeys);
+    // Two values of any credential header are refused, never "first wins", whichever
+    // authenticator reads it: a duplicated forwarded-identity header on a gated call is as
+    // suspicious as a duplicated bearer token.
+    Decision dup = refuseDuplicates(headers, allCredentialKeys);
     if (dup != null) {
       return dup;
     }
@@ -210,7 +213,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
   }
 
   private Decision authenticateService(RequestInfo request, Metadata headers) {
-    Decision dup = refuseDuplicates(headers, internalKeys);
+    Decision dup = refuseDuplicates(headers, allCredentialKeys);
     if (dup != null) {
       return dup;
     }
