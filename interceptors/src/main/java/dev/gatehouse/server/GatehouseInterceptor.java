@@ -60,20 +60,20 @@ final class GatehouseInterceptor implements ServerInterceptor {
     // Header keys are built once here: a bad header name fails the build, not every call.
     Set<String> userHeaders =
         user == null ? Set.of() : new LinkedHashSet<>(user.credentialHeaders());
-    Set<String> internal = new LinkedHashSet<>(userHeaders);
+    Set<String> all = new LinkedHashSet<>(userHeaders);
     Set<String> remove = new LinkedHashSet<>();
     for (TrustSource s : trustSources) {
-      internal.addAll(s.credentialHeaders());
+      all.addAll(s.credentialHeaders());
       remove.addAll(s.headersToRemove());
     }
     if (user != null) {
       remove.addAll(user.headersToRemove());
     }
-    Set<String> serviceOnly = new LinkedHashSet<>(internal);
+    Set<String> serviceOnly = new LinkedHashSet<>(all);
     serviceOnly.removeAll(userHeaders);
     this.userKeys = keys(userHeaders);
     this.serviceOnlyKeys = keys(serviceOnly);
-    this.allCredentialKeys = keys(internal);
+    this.allCredentialKeys = keys(all);
     this.headersToRemove = keys(remove);
   }
 
