@@ -34,6 +34,10 @@ import org.openjdk.jmh.annotations.TearDown;
  * The cost of the Gatehouse chain on an in-process unary call, measured against the same call on
  * the same service without the chain, in the same run.
  *
+ * <p>Method names sort so that each no-chain case runs right before its chain twin ({@code
+ * gated0NoChain}, {@code gated1Chain}, ...): on a shared machine, load drifts less between the two
+ * halves of a ratio.
+ *
  * <p>Both servers and channels use {@code directExecutor()}, so the numbers are the CPU cost of a
  * call on one thread, not scheduling. Authenticators are deliberately cheap fakes that still build
  * an {@link AuthContext} per call: the JWT verification cost is measured separately.
@@ -124,37 +128,37 @@ public class ChainOverheadBenchmark {
 
   /** Public method, no chain. */
   @Benchmark
-  public Resp noChainPublic() {
+  public Resp public0NoChain() {
     return plainPublic.open(REQ);
   }
 
   /** Public method through the chain: one map lookup, no credential read. */
   @Benchmark
-  public Resp chainPublic() {
+  public Resp public1Chain() {
     return chainPublic.open(REQ);
   }
 
   /** Internal method, no chain (same header sent). */
   @Benchmark
-  public Resp noChainInternal() {
+  public Resp internal0NoChain() {
     return plainInternal.worker(REQ);
   }
 
   /** Internal method through the chain with a fake trust source. */
   @Benchmark
-  public Resp chainInternal() {
+  public Resp internal1Chain() {
     return chainInternal.worker(REQ);
   }
 
   /** Gated method, no chain (same header sent). */
   @Benchmark
-  public Resp noChainGated() {
+  public Resp gated0NoChain() {
     return plainGated.anyUser(REQ);
   }
 
   /** Gated ALLOW method through the chain with a fake user authenticator. */
   @Benchmark
-  public Resp chainGated() {
+  public Resp gated1Chain() {
     return chainGated.anyUser(REQ);
   }
 

@@ -30,12 +30,12 @@ public final class InterleavedCpuRatio {
     b.setUp();
     try {
       Map<String, Supplier<Object>> cases = new LinkedHashMap<>();
-      cases.put("noChainPublic", b::noChainPublic);
-      cases.put("chainPublic", b::chainPublic);
-      cases.put("noChainInternal", b::noChainInternal);
-      cases.put("chainInternal", b::chainInternal);
-      cases.put("noChainGated", b::noChainGated);
-      cases.put("chainGated", b::chainGated);
+      cases.put("noChainPublic", b::public0NoChain);
+      cases.put("chainPublic", b::public1Chain);
+      cases.put("noChainInternal", b::internal0NoChain);
+      cases.put("chainInternal", b::internal1Chain);
+      cases.put("noChainGated", b::gated0NoChain);
+      cases.put("chainGated", b::gated1Chain);
       ThreadMXBean mx = ManagementFactory.getThreadMXBean();
       // Warm-up: every case, interleaved, untimed.
       for (int r = 0; r < 5; r++) {

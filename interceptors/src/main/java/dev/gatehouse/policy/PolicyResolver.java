@@ -96,6 +96,18 @@ public final class PolicyResolver {
     boolean serviceBoth = servicePublic && serviceInternal;
     boolean emptyDefaultRequires =
         serviceAuth.hasDefaultRequires() && isEmpty(serviceAuth.getDefaultRequires());
+    // Validated once for the whole service, so a bad default is reported even when every method
+    // writes its own rule.
+    String badDefaultRequires = null;
+    if (serviceAuth.hasDefaultRequires() && !emptyDefaultRequires) {
+      try {
+        Requirements.of(
+            serviceAuth.getDefaultRequires().getRolesList(),
+            serviceAuth.getDefaultRequires().getScopesList());
+      } catch (IllegalArgumentException e) {
+        badDefaultRequires = e.getMessage();
+      }
+    }
 
     for (MethodDescriptor method : service.getMethods()) {
       String name = service.getFullName() + "/" + method.getName();
@@ -140,6 +152,9 @@ public final class PolicyResolver {
       }
       if (emptyDefaultRequires) {
         problems.add(name + ": service default_requires is empty");
+      }
+      if (badDefaultRequires != null) {
+        problems.add(name + ": service default_requires: " + badDefaultRequires);
       }
       boolean methodPublic = auth.hasPublic() && auth.getPublic();
       boolean methodInternal = auth.hasInternal() && auth.getInternal();
@@ -203,7 +218,7 @@ public final class PolicyResolver {
         if (auth.hasRequires()) {
           written = auth.getRequires();
           ruleOrigin = Origin.METHOD;
-        } else if (!hasPolicy && serviceAuth.hasDefaultRequires()) {
+        } else if (!hasPolicy && serviceAuth.hasDefaultRequires() && badDefaultRequires == null) {
           written = serviceAuth.getDefaultRequires();
           ruleOrigin = Origin.SERVICE;
         }

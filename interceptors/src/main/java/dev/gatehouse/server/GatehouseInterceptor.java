@@ -41,8 +41,8 @@ final class GatehouseInterceptor implements ServerInterceptor {
   /** Credential headers of the trust sources that the user authenticator does not read. */
   private final List<Metadata.Key<String>> serviceOnlyKeys;
 
-  /** Every credential header of every authenticator: none may appear twice on an internal call. */
-  private final List<Metadata.Key<String>> internalKeys;
+  /** Every credential header of every authenticator: none may appear twice on a checked call. */
+  private final List<Metadata.Key<String>> allCredentialKeys;
 
   private final List<Metadata.Key<String>> headersToRemove;
 
@@ -60,20 +60,20 @@ final class GatehouseInterceptor implements ServerInterceptor {
     // Header keys are built once here: a bad header name fails the build, not every call.
     Set<String> userHeaders =
         user == null ? Set.of() : new LinkedHashSet<>(user.credentialHeaders());
-    Set<String> internal = new LinkedHashSet<>(userHeaders);
+    Set<String> all = new LinkedHashSet<>(userHeaders);
     Set<String> remove = new LinkedHashSet<>();
     for (TrustSource s : trustSources) {
-      internal.addAll(s.credentialHeaders());
+      all.addAll(s.credentialHeaders());
       remove.addAll(s.headersToRemove());
     }
     if (user != null) {
       remove.addAll(user.headersToRemove());
     }
-    Set<String> serviceOnly = new LinkedHashSet<>(internal);
+    Set<String> serviceOnly = new LinkedHashSet<>(all);
     serviceOnly.removeAll(userHeaders);
     this.userKeys = keys(userHeaders);
     this.serviceOnlyKeys = keys(serviceOnly);
-    this.internalKeys = keys(internal);
+    this.allCredentialKeys = keys(all);
     this.headersToRemove = keys(remove);
   }
 
@@ -188,7 +188,10 @@ final class GatehouseInterceptor implements ServerInterceptor {
           null,
           null);
     }
-    Decision dup = refuseDuplicates(headers, userKeys);
+    // Two values of any credential header are refused, never "first wins", whichever
+    // authenticator reads it: a duplicated forwarded-identity header on a gated call is as
+    // suspicious as a duplicated bearer token.
+    Decision dup = refuseDuplicates(headers, allCredentialKeys);
     if (dup != null) {
       return dup;
     }
@@ -210,7 +213,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
   }
 
   private Decision authenticateService(RequestInfo request, Metadata headers) {
-    Decision dup = refuseDuplicates(headers, internalKeys);
+    Decision dup = refuseDuplicates(headers, allCredentialKeys);
     if (dup != null) {
       return dup;
     }

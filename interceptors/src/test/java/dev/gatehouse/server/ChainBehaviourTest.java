@@ -456,6 +456,44 @@ class ChainBehaviourTest {
   }
 
   @Test
+  void authContext_nestedCallFromAuthenticatedCall_calleeSeesNone() throws Exception {
+    // A handler of server A (authenticated as alice) calls server B in-process on the same
+    // thread: B's public handler must not see alice, nor may B's gated method accept her.
+    try (ProbeHarness b = harness(ChainBehaviourTest::standard)) {
+      List<String> nested = new CopyOnWriteArrayList<>();
+      ServerInterceptor callsB =
+          new ServerInterceptor() {
+            @Override
+            public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+                ServerCall<ReqT, RespT> call,
+                Metadata headers,
+                ServerCallHandler<ReqT, RespT> next) {
+              nested.add("a=" + AuthContext.current().map(AuthContext::subject).orElse("none"));
+              b.stub().open(REQ);
+              StatusRuntimeException e = expectFailure(() -> b.stub().anyUser(REQ));
+              nested.add("b-gated=" + e.getStatus().getCode());
+              return next.startCall(call, headers);
+            }
+          };
+      try (ProbeHarness a =
+          ProbeHarness.start(
+              hh -> {
+                Gatehouse.Builder gb =
+                    Gatehouse.newBuilder()
+                        .addService(ServerInterceptors.intercept(hh.service(), callsB));
+                standard(gb);
+                return gb.build();
+              })) {
+        call(a, md("authorization", "ok:alice"), Shape.UNARY, Target.ANY_USER);
+        assertEquals("alice", a.seen().get(0).context().orElseThrow().subject());
+      }
+      assertEquals(List.of("a=alice", "b-gated=UNAUTHENTICATED"), nested);
+      assertEquals(1, b.handlerRuns());
+      assertTrue(b.seen().get(0).context().isEmpty(), "callee saw the caller's AuthContext");
+    }
+  }
+
+  @Test
   void authContext_200ConcurrentCalls_eachHandlerSeesOnlyItsOwnSubject() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try (ProbeHarness h =

@@ -465,6 +465,23 @@ class ChainDecisionTest {
 
   @ParameterizedTest
   @EnumSource(Shape.class)
+  void gatedMethod_validUserButDuplicatedServiceHeader_unauthenticatedInvalid(Shape s)
+      throws Exception {
+    Fixture f = new Fixture();
+    try (ProbeHarness h = f.start()) {
+      Metadata md = headers("x-svc", "ok:a", "ok:b");
+      md.put(RequestInfo.key("authorization"), "ok:alice");
+      assertRefused(
+          h,
+          () -> call(h, md, s, Target.ANY_USER),
+          Status.Code.UNAUTHENTICATED,
+          AuthStatus.INVALID_TEXT);
+      assertEquals(0, f.user.calls.get());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Shape.class)
   void firstSourceRejects_secondWouldAccept_unauthenticatedAndSecondNeverAsked(Shape s)
       throws Exception {
     FakeAuthenticator.Source first = FakeAuthenticator.source("first", "x-svc");

@@ -14,6 +14,7 @@ import dev.gatehouse.policy.Origin;
 import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.policy.Requirements;
 import dev.gatehouse.test.v1.AllDeniedGrpc;
+import dev.gatehouse.test.v1.BadBlankDefaultRoleGrpc;
 import dev.gatehouse.test.v1.BadBlankRoleGrpc;
 import dev.gatehouse.test.v1.BadBothMethodGrpc;
 import dev.gatehouse.test.v1.BadBothServiceGrpc;
@@ -457,6 +458,17 @@ class PolicyResolutionTest {
                     .userAuthenticator(FakeAuthenticator.user("authorization")));
     assertNames(e, T + "BadBlankRole/A", T + "BadBlankRole/B");
     assertNotNamed(e, T + "BadBlankRole/Fine");
+  }
+
+  @Test
+  void paddedRoleInDefaultRequires_refusedEvenWhenEveryMethodHasItsOwnRule() {
+    PolicyException e =
+        refuse(
+            b ->
+                b.addService(new BadBlankDefaultRoleGrpc.BadBlankDefaultRoleImplBase() {})
+                    .userAuthenticator(FakeAuthenticator.user("authorization")));
+    assertNames(e, T + "BadBlankDefaultRole/A", T + "BadBlankDefaultRole/B");
+    assertProblem(e, T + "BadBlankDefaultRole/A", "service default_requires");
   }
 
   @Test
