@@ -7,7 +7,6 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -80,9 +79,6 @@ public final class JwksPublisher {
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      try (InputStream in = exchange.getRequestBody()) {
-        in.skip(Long.MAX_VALUE);
-      }
       exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
       if (!"GET".equals(exchange.getRequestMethod())) {
         exchange.getResponseHeaders().set("Allow", "GET");
