@@ -9,6 +9,7 @@ import dev.gatehouse.policy.ModeOverride;
 import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.policy.PolicyResolver;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.IssuerBound;
 import dev.gatehouse.spi.TrustSource;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
@@ -217,6 +218,24 @@ public final class Gatehouse implements AutoCloseable {
       if (userAuthenticator instanceof TrustSource) {
         problems.add(
             "user authenticator " + userAuthenticator.name() + " is an internal trust source");
+      }
+      if (userAuthenticator instanceof IssuerBound) {
+        Set<String> userIssuers = ((IssuerBound) userAuthenticator).issuers();
+        for (TrustSource source : trustSources) {
+          if (source instanceof IssuerBound) {
+            for (String issuer : ((IssuerBound) source).issuers()) {
+              if (userIssuers.contains(issuer)) {
+                problems.add(
+                    "issuer "
+                        + issuer
+                        + " is trusted both for end-user JWTs ("
+                        + userAuthenticator.name()
+                        + ") and by internal trust source "
+                        + source.name());
+              }
+            }
+          }
+        }
       }
       if (!problems.isEmpty()) {
         throw new PolicyException(problems);
