@@ -43,6 +43,10 @@ public final class ServiceTokenClientInterceptor implements ClientInterceptor {
     return new ServiceTokenClientInterceptor(requireNonNull(credentials, "credentials"));
   }
 
+  /**
+   * Fails a call to an unmapped service at once; otherwise passes it on with our credentials
+   * composed with the call's own (or ours alone when it has none, or already has ours).
+   */
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {

@@ -190,6 +190,16 @@ class ServiceTokenTransportTest {
   }
 
   @Test
+  void nettyTls_interceptorAndSameCredentialsOnStub_oneTokenOnly() throws Exception {
+    startNetty(tls.serverCredentials(), tls.channelCredentials());
+    ServiceTokenCallCredentials c = creds().build();
+    io.grpc.Channel intercepted =
+        ClientInterceptors.intercept(channel, ServiceTokenClientInterceptor.create(c));
+    stub(intercepted).withCallCredentials(c).worker(Req.getDefaultInstance());
+    assertEquals(1, count(seenHeaders.get(0).getAll(AUTHORIZATION)));
+  }
+
+  @Test
   void nettyPlaintext_interceptorWithExistingCredentials_wholeCallRefused() throws Exception {
     startNetty(InsecureServerCredentials.create(), InsecureChannelCredentials.create());
     io.grpc.Channel intercepted =
