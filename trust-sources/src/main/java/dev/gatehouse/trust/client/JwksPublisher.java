@@ -79,8 +79,6 @@ public final class JwksPublisher {
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
-      // Never read the request body: on the JDK server a GET without a body would block the
-      // dispatcher thread (and every other request) until the client gives up.
       exchange.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
       if (!"GET".equals(exchange.getRequestMethod())) {
         exchange.getResponseHeaders().set("Allow", "GET");

@@ -41,7 +41,12 @@ import java.util.concurrent.Executor;
  * <p><b>Audience.</b> Either one audience for every call ({@link Builder#audience(String)}), or a
  * map from full service name to audience ({@link Builder#audienceFor(String, String)}). Nothing is
  * guessed: a call to a service without a mapping fails with {@link ClientStatus#noAudience(String)}
- * ({@code FAILED_PRECONDITION}) and no token is sent.
+ * ({@code FAILED_PRECONDITION}) and no token is sent. Note that grpc-java (gRFC A54) rewrites
+ * control-plane codes that {@code CallCredentials} fail with into {@code INTERNAL}, keeping the
+ * text in the description ({@code "Inappropriate status code from control plane:
+ * FAILED_PRECONDITION no service-token audience configured for service ..."}); {@link
+ * ServiceTokenClientInterceptor} checks the mapping before the transport, so there the application
+ * sees {@code FAILED_PRECONDITION} itself.
  *
  * <p><b>Transport.</b> A call whose connection is below {@link SecurityLevel#PRIVACY_AND_INTEGRITY}
  * fails with {@link ClientStatus#INSECURE_CHANNEL} and no token is sent, unless the builder said

@@ -25,6 +25,9 @@ import io.grpc.MethodDescriptor;
  * either failing fails the call. Two credentials writing the same header send it twice, which a
  * Gatehouse server refuses as duplicate credentials: never silently "first wins".
  *
+ * <p>A call to a service without an audience mapping fails here with {@link
+ * ClientStatus#noAudience(String)} ({@code FAILED_PRECONDITION}) before it reaches the transport.
+ *
  * <p>Credentials set on a stub are in the {@code CallOptions} this interceptor sees only when the
  * stub is built over the intercepted channel, which is the usual way.
  */
@@ -40,9 +43,19 @@ public final class ServiceTokenClientInterceptor implements ClientInterceptor {
     return new ServiceTokenClientInterceptor(requireNonNull(credentials, "credentials"));
   }
 
+  /**
+   * Fails a call to an unmapped service at once; otherwise passes it on with our credentials
+   * composed with the call's own (or ours alone when it has none, or already has ours).
+   */
   @Override
   public <ReqT, RespT> ClientCall<ReqT, RespT> interceptCall(
       MethodDescriptor<ReqT, RespT> method, CallOptions callOptions, Channel next) {
+    String service = method.getServiceName();
+    if (credentials.audienceFor(service).isEmpty()) {
+      // Checked here too: a failure from CallCredentials with this code would reach the
+      // application as INTERNAL (grpc restricts control-plane codes from credentials).
+      return new FailingClientCall<>(ClientStatus.noAudience(service), callOptions.getExecutor());
+    }
     CallCredentials existing = callOptions.getCredentials();
     CallCredentials combined;
     if (existing == null || existing == credentials) {

@@ -176,6 +176,19 @@ class ServiceTokenCallCredentialsTest {
   }
 
   @Test
+  void clientStatus_texts_areTheDocumentedFixedTexts() {
+    assertEquals(
+        "refusing to send a service token over an insecure channel",
+        ClientStatus.INSECURE_CHANNEL.getDescription());
+    assertEquals(Status.Code.UNAUTHENTICATED, ClientStatus.INSECURE_CHANNEL.getCode());
+    assertEquals(
+        "no service-token audience configured for service a.B",
+        ClientStatus.noAudience("a.B").getDescription());
+    assertEquals(Status.Code.FAILED_PRECONDITION, ClientStatus.noAudience("a.B").getCode());
+    assertEquals(Status.Code.UNAVAILABLE, ClientStatus.TOKEN_UNAVAILABLE.getCode());
+  }
+
+  @Test
   void applyRequestMetadata_plaintextAllowedForSidecar_tokenAttached() throws Exception {
     ServiceTokenCallCredentials c = creds().allowPlaintextToLocalSidecar().build();
     Applier a = new Applier();

@@ -105,6 +105,40 @@ class SigningKeySourceTest {
   }
 
   @Test
+  void build_pemFromOpenSslGenpkey_loadsWithMatchingThumbprint() throws Exception {
+    Path openssl = Path.of("/usr/bin/openssl");
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(openssl), "no openssl");
+    Path key = dir.resolve("openssl.pem");
+    Path pub = dir.resolve("openssl.pub.pem");
+    run(
+        openssl.toString(),
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        key.toString());
+    run(openssl.toString(), "pkey", "-in", key.toString(), "-pubout", "-out", pub.toString());
+    String pubPem = Files.readString(pub);
+    byte[] spki =
+        java.util.Base64.getMimeDecoder().decode(pubPem.replaceAll("-----[A-Z ]+-----", ""));
+    java.security.PublicKey publicKey =
+        java.security.KeyFactory.getInstance("EC")
+            .generatePublic(new java.security.spec.X509EncodedKeySpec(spki));
+    SigningKeySource s = SigningKeySource.fromPemFile(key);
+    assertEquals(TestKeys.thumbprint(new KeyPair(publicKey, null)), s.currentKid());
+    verifiedWith(token(creds(s), TRIPS), new KeyPair(publicKey, null));
+  }
+
+  private static void run(String... command) throws Exception {
+    Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "openssl hung");
+    assertEquals(0, p.exitValue(), out);
+  }
+
+  @Test
   void build_pemEcWithoutAnyPublicKey_failsAskingForPublicBlock() throws Exception {
     KeyPair kp = TestKeys.ec();
     String pem = TestKeys.pemPrivateOnly(kp);
