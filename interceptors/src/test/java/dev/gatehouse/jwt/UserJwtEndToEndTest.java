@@ -126,7 +126,10 @@ class UserJwtEndToEndTest {
     int before = harness.handlerRuns();
     StatusRuntimeException e =
         expectFailure(() -> harness.stub(md).anyUser(Req.getDefaultInstance()));
-    assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+    assertEquals(
+        Status.Code.UNAUTHENTICATED,
+        e.getStatus().getCode(),
+        () -> audit.get(audit.size() - 1).detail());
     assertEquals(AuthStatus.INVALID_TEXT, e.getStatus().getDescription());
     assertEquals(before, harness.handlerRuns(), "handler must not run");
     return lastReason();
