@@ -127,11 +127,41 @@ class JwtCoreExtraTest {
       assertEquals(Reason.MALFORMED_CREDENTIALS, r.reason());
       Map<String, Object> big = claims(ISS, "u", "api", NOW, 60);
       big.put("pad", "x".repeat(2 * 1024 * 1024));
+      String hugeToken = sign(k1, header("ES256", "k1"), big);
       long t0 = System.nanoTime();
-      JwtVerification huge = v.verify(sign(k1, header("ES256", "k1"), big));
+      JwtVerification huge = v.verify(hugeToken);
       assertEquals(Reason.MALFORMED_CREDENTIALS, huge.reason());
       assertTrue(huge.detail().contains("longer than"));
       assertTrue(System.nanoTime() - t0 < 1_000_000_000L);
+    }
+  }
+
+  @Test
+  void verify_randomMutations_neverThrowNeverAccept() {
+    ECKey k1 = TestTokens.ecKey("k1");
+    java.util.Random random = new java.util.Random(7);
+    String alphabet = "ABCxyz019-_.=+/ {}\"\u00e9";
+    try (JwtVerifier v = verifier(JwksSource.of(new JWKSet(k1)), new MutableClock(NOW))) {
+      String good = sign(k1, header("ES256", "k1"), claims(ISS, "u", "api", NOW, 60));
+      assertTrue(v.verify(good).isVerified());
+      for (int i = 0; i < 3000; i++) {
+        StringBuilder t = new StringBuilder(good);
+        int edits = 1 + random.nextInt(3);
+        for (int e = 0; e < edits; e++) {
+          int pos = random.nextInt(t.length());
+          switch (random.nextInt(3)) {
+            case 0 -> t.setCharAt(pos, alphabet.charAt(random.nextInt(alphabet.length())));
+            case 1 -> t.deleteCharAt(pos);
+            default -> t.insert(pos, alphabet.charAt(random.nextInt(alphabet.length())));
+          }
+        }
+        String mutated = t.toString();
+        if (mutated.equals(good)) {
+          continue;
+        }
+        JwtVerification r = v.verify(mutated);
+        assertFalse(r.isVerified() && !mutated.equals(good), "mutation accepted: #" + i);
+      }
     }
   }
 

@@ -425,6 +425,21 @@ class SignedTokenEndToEndTest {
   }
 
   @Test
+  void worker_lifetimeOverflowingLong_refused() throws Exception {
+    start();
+    assertEquals(
+        Reason.LIFETIME_TOO_LONG,
+        expectInvalid(
+            workerToken(
+                c -> {
+                  c.put("exp", Long.MAX_VALUE);
+                  c.put("iat", Long.MIN_VALUE);
+                })));
+    assertEquals(
+        Reason.LIFETIME_TOO_LONG, expectInvalid(workerToken(c -> c.put("exp", Long.MAX_VALUE))));
+  }
+
+  @Test
   void worker_configuredMaxTtl_applies() throws Exception {
     start(
         b -> b.maxTtl(Duration.ofSeconds(60)), UnaryOperator.identity(), UnaryOperator.identity());
