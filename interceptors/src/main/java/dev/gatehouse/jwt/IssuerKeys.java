@@ -121,11 +121,11 @@ final class IssuerKeys implements AutoCloseable {
   }
 
   /** Loads the keys in the background so that the first call rarely waits. */
-  void prefetch(ExecutorService executor, long now) {
+  void prefetch(ExecutorService executor, java.time.Clock clock) {
     executor.execute(
         () -> {
           try {
-            source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
+            source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), clock.millis(), null);
           } catch (KeySourceException | RuntimeException e) {
             logger.warning(
                 "issuer " + issuer + ": initial JWKS fetch failed (" + describe(e) + ")");

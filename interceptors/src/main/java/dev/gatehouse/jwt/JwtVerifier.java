@@ -115,9 +115,8 @@ public final class JwtVerifier implements AutoCloseable {
     }
     this.issuers = Map.copyOf(keys);
     this.configs = Map.copyOf(cfg);
-    long now = clock.millis();
     for (IssuerKeys k : keys.values()) {
-      k.prefetch(executor, now);
+      k.prefetch(executor, clock);
     }
   }
 
