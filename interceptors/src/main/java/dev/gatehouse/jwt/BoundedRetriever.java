@@ -35,6 +35,7 @@ final class BoundedRetriever implements ResourceRetriever {
             return c;
           }
         };
+    ((DefaultResourceRetriever) delegate).setDisconnectsAfterUse(true);
   }
 
   @Override

@@ -121,11 +121,11 @@ final class IssuerKeys implements AutoCloseable {
   }
 
   /** Loads the keys in the background so that the first call rarely waits. */
-  void prefetch(ExecutorService executor, long now) {
+  void prefetch(ExecutorService executor, java.time.Clock clock) {
     executor.execute(
         () -> {
           try {
-            source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
+            source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), clock.millis(), null);
           } catch (KeySourceException | RuntimeException e) {
             logger.warning(
                 "issuer " + issuer + ": initial JWKS fetch failed (" + describe(e) + ")");
@@ -211,8 +211,9 @@ final class IssuerKeys implements AutoCloseable {
   }
 
   /**
-   * Forces one refresh unless one ran within the interval; returns null when rate-limited. A caller
-   * arriving while a refresh is in flight waits for it (bounded) and reads the result.
+   * Forces one refresh unless one ran within the interval; returns null when rate-limited and the
+   * cached set is still {@code stale}. A caller arriving while a refresh is in flight waits for it
+   * (bounded) and reads the result.
    */
   private JWKSet refresh(JWKSet stale, long now) throws KeySourceException {
     CompletableFuture<Void> wait;
@@ -226,8 +227,13 @@ final class IssuerKeys implements AutoCloseable {
         wait = inflight;
         mine = true;
       } else {
-        return null;
+        wait = null;
       }
+    }
+    if (wait == null) {
+      // Rate-limited. A refresh that finished since this caller read its set may have the key.
+      JWKSet current = source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
+      return current == stale ? null : current;
     }
     if (!mine) {
       try {
@@ -250,8 +256,11 @@ final class IssuerKeys implements AutoCloseable {
     }
   }
 
+  /** The exception's type and its cause's type; never a message (it could quote input). */
   private static String describe(Exception e) {
-    return e.getClass().getSimpleName();
+    Throwable cause = e.getCause();
+    return e.getClass().getSimpleName()
+        + (cause == null ? "" : " caused by " + cause.getClass().getSimpleName());
   }
 
   @Override

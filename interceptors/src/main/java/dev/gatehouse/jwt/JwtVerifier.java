@@ -115,9 +115,8 @@ public final class JwtVerifier implements AutoCloseable {
     }
     this.issuers = Map.copyOf(keys);
     this.configs = Map.copyOf(cfg);
-    long now = clock.millis();
     for (IssuerKeys k : keys.values()) {
-      k.prefetch(executor, now);
+      k.prefetch(executor, clock);
     }
   }
 
@@ -285,7 +284,7 @@ public final class JwtVerifier implements AutoCloseable {
     if (iat != null && nowMillis < saturatedMillis(iat, -skewSeconds)) {
       return JwtVerification.rejected(Reason.NOT_YET_VALID, who + ": iat in the future");
     }
-    if (maxLifetime != null && expSeconds - iat > maxLifetime.getSeconds()) {
+    if (maxLifetime != null && lifetimeExceeds(expSeconds, iat, maxLifetime.getSeconds())) {
       return JwtVerification.rejected(
           Reason.LIFETIME_TOO_LONG,
           who + ": lifetime longer than " + maxLifetime.getSeconds() + " s");
@@ -318,6 +317,15 @@ public final class JwtVerifier implements AutoCloseable {
             audiences,
             Instant.ofEpochSecond(expSeconds),
             iat == null ? null : Instant.ofEpochSecond(iat)));
+  }
+
+  /** Whether {@code exp - iat > max}, counting an overflowing difference as too long. */
+  private static boolean lifetimeExceeds(long exp, long iat, long max) {
+    try {
+      return Math.subtractExact(exp, iat) > max;
+    } catch (ArithmeticException e) {
+      return true;
+    }
   }
 
   /** {@code (seconds + delta) * 1000} without overflow. */

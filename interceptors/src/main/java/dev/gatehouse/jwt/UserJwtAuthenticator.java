@@ -162,6 +162,7 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
     private int maxTokenBytes = JwtVerifier.DEFAULT_MAX_TOKEN_BYTES;
     private Duration fetchTimeout = JwtVerifier.DEFAULT_FETCH_TIMEOUT;
     private Duration outageTolerance = JwtVerifier.DEFAULT_OUTAGE_TOLERANCE;
+    private List<String> allowedTypes = List.of("JWT", "at+jwt");
 
     private Builder() {}
 
@@ -265,6 +266,16 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
     }
 
     /**
+     * Replaces the accepted {@code typ} header values (default {@code JWT} and {@code at+jwt};
+     * compared case-insensitively, an {@code application/} prefix ignored). A token without {@code
+     * typ} is always accepted.
+     */
+    public Builder allowedTypes(Collection<String> types) {
+      this.allowedTypes = List.copyOf(requireNonNull(types, "types"));
+      return this;
+    }
+
+    /**
      * Validates and builds; starts fetching keys in the background.
      *
      * @throws IllegalArgumentException on no issuer, a plain-http JWKS URL to a non-loopback host,
@@ -291,7 +302,7 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
               .fetchTimeout(fetchTimeout)
               .outageTolerance(outageTolerance)
               .allowHeaders(List.of("x5t", "x5t#S256"))
-              .allowedTypes(List.of("JWT", "at+jwt"));
+              .allowedTypes(allowedTypes);
       for (Supplier<TrustedIssuer> issuer : issuers) {
         vb.addIssuer(issuer.get());
       }

@@ -84,7 +84,11 @@ public final class TestTokens {
       if (key instanceof ECKey) {
         signer = new ECDSASigner((ECKey) key);
       } else if (key instanceof RSAKey) {
-        signer = new RSASSASigner((RSAKey) key, true); // allows weak keys: tests of refusal
+        // weak keys allowed: tests check that the verifier refuses them
+        signer =
+            new RSASSASigner(
+                (RSAKey) key,
+                java.util.Set.of(com.nimbusds.jose.crypto.opts.AllowWeakRSAKey.getInstance()));
       } else {
         throw new IllegalArgumentException("unsupported key");
       }

@@ -17,6 +17,7 @@ import dev.gatehouse.spi.TrustSource;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -145,9 +146,8 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
       }
     }
     Set<String> roles = new LinkedHashSet<>(entry.roles());
-    Optional<Object> claimedRoles = jwt.claim("roles");
-    if (claimedRoles.isPresent()) {
-      Optional<Set<String>> narrowed = stringArray(claimedRoles.get());
+    if (jwt.claims().containsKey("roles")) {
+      Optional<Set<String>> narrowed = stringArray(jwt.claims().get("roles"));
       if (narrowed.isEmpty()) {
         return AuthResult.rejected(
             Reason.INVALID_CLAIMS, who + ": roles is not an array of strings");
@@ -155,12 +155,12 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
       roles.retainAll(narrowed.get());
     }
     Set<String> scopes = new LinkedHashSet<>(entry.scopes());
-    Optional<Object> claimedScope = jwt.claim("scope");
-    if (claimedScope.isPresent()) {
-      if (!(claimedScope.get() instanceof String)) {
+    if (jwt.claims().containsKey("scope")) {
+      Object claimedScope = jwt.claims().get("scope");
+      if (!(claimedScope instanceof String)) {
         return AuthResult.rejected(Reason.INVALID_CLAIMS, who + ": scope is not a string");
       }
-      scopes.retainAll(Set.of(((String) claimedScope.get()).split(" ")));
+      scopes.retainAll(Arrays.asList(((String) claimedScope).split(" ")));
     }
     if (entry.replayProtection().orElse(replayDefault)) {
       Optional<String> jti = jwt.jwtId().filter(j -> !j.isEmpty() && j.length() <= MAX_JTI_LENGTH);

@@ -425,6 +425,21 @@ class SignedTokenEndToEndTest {
   }
 
   @Test
+  void worker_lifetimeOverflowingLong_refused() throws Exception {
+    start();
+    assertEquals(
+        Reason.LIFETIME_TOO_LONG,
+        expectInvalid(
+            workerToken(
+                c -> {
+                  c.put("exp", Long.MAX_VALUE);
+                  c.put("iat", Long.MIN_VALUE);
+                })));
+    assertEquals(
+        Reason.LIFETIME_TOO_LONG, expectInvalid(workerToken(c -> c.put("exp", Long.MAX_VALUE))));
+  }
+
+  @Test
   void worker_configuredMaxTtl_applies() throws Exception {
     start(
         b -> b.maxTtl(Duration.ofSeconds(60)), UnaryOperator.identity(), UnaryOperator.identity());
@@ -549,10 +564,25 @@ class SignedTokenEndToEndTest {
   }
 
   @Test
+  void worker_nullOrMistypedGrantClaims_refused() throws Exception {
+    start();
+    assertEquals(Reason.INVALID_CLAIMS, expectInvalid(workerToken(c -> c.put("roles", null))));
+    assertEquals(Reason.INVALID_CLAIMS, expectInvalid(workerToken(c -> c.put("scope", null))));
+    assertEquals(
+        Reason.INVALID_CLAIMS,
+        expectInvalid(workerToken(c -> c.put("scope", List.of("trips:read")))));
+    assertEquals(
+        Reason.INVALID_CLAIMS, expectInvalid(workerToken(c -> c.put("roles", List.of("a", 1)))));
+  }
+
+  @Test
   void worker_selfAssertedScope_narrowsNeverWidens() throws Exception {
     start();
     AuthContext ctx = expectWorkerOk(workerToken(c -> c.put("scope", "trips:read admin:all")));
     assertEquals(Set.of("trips:read"), ctx.scopes());
+    AuthContext repeated =
+        expectWorkerOk(workerToken(c -> c.put("scope", "trips:read  trips:read   trips:write")));
+    assertEquals(Set.of("trips:read", "trips:write"), repeated.scopes());
     AuthContext billing = expectWorkerOk(token(B, "billing", c -> c.put("scope", "trips:write")));
     assertEquals(Set.of(), billing.scopes());
   }
