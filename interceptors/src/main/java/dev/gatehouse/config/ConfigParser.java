@@ -1,5 +1,6 @@
 package dev.gatehouse.config;
 
+import com.google.common.net.InetAddresses;
 import dev.gatehouse.config.GatehouseConfig.AllowEntry;
 import dev.gatehouse.config.GatehouseConfig.KeySource;
 import dev.gatehouse.config.GatehouseConfig.MeshFormat;
@@ -13,10 +14,8 @@ import dev.gatehouse.config.GatehouseConfig.UserIssuer;
 import dev.gatehouse.config.GatehouseConfig.UserJwtConfig;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -357,21 +356,14 @@ final class ConfigParser {
     return new KeySource(Optional.of(uri), Optional.empty());
   }
 
-  /** True for 127.0.0.0/8, ::1 and "localhost"; literal addresses only, never a DNS lookup. */
+  /**
+   * True for literal loopback addresses only (127.0.0.0/8, ::1), never a name: {@code localhost} is
+   * a name whose resolution the operator does not control. Never does a DNS lookup.
+   */
   static boolean isLoopback(String host) {
-    if (host.equals("localhost")) {
-      return true;
-    }
     String h =
         host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    if (!h.matches("[0-9.]+") && !h.matches("[0-9A-Fa-f:.]+")) {
-      return false;
-    }
-    try {
-      return InetAddress.getByName(h).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
-    }
+    return InetAddresses.isInetAddress(h) && InetAddresses.forString(h).isLoopbackAddress();
   }
 
   private static List<String> algorithms(Obj o) {
@@ -400,16 +392,12 @@ final class ConfigParser {
       throw new ConfigException(path, "must be a CIDR such as 127.0.0.1/32 or ::1/128");
     }
     String addr = cidr.substring(0, slash);
-    if (!addr.matches("[0-9.]+") && !addr.matches("[0-9A-Fa-f:.]+")) {
+    // Literal addresses only, parsed without any DNS lookup.
+    if (!InetAddresses.isInetAddress(addr)) {
       throw new ConfigException(path, "must be a literal IP address prefix");
     }
-    InetAddress a;
-    try {
-      a = InetAddress.getByName(addr);
-    } catch (UnknownHostException e) {
-      throw new ConfigException(path, "not an IP address");
-    }
-    int max = a.getAddress().length * 8;
+    // IPv4-mapped IPv6 prefixes (::ffff:10.0.0.0/104) are IPv6 prefixes.
+    int max = addr.contains(":") ? 128 : 32;
     try {
       int bits = Integer.parseInt(cidr.substring(slash + 1));
       if (bits < 0 || bits > max) {

@@ -243,6 +243,32 @@ class GatehouseConfigTest {
   }
 
   @Test
+  void parse_hostNamesNeverResolved_refused() {
+    assertEquals(
+        "internal.mesh_identity.trusted_proxies[0]",
+        fails("service_name: a\ninternal:\n  mesh_identity:\n    trusted_proxies: [\"cafe/16\"]\n")
+            .field());
+    assertEquals(
+        "user_jwt.issuers[0].jwks_uri",
+        fails(
+                "service_name: a\nuser_jwt:\n  issuers:\n    - { issuer: i, jwks_uri:"
+                    + " \"http://localhost:9/jwks\", audiences: [a] }\n")
+            .field());
+  }
+
+  @Test
+  void parse_ipv4MappedCidr_accepted() {
+    assertEquals(
+        List.of("::ffff:10.0.0.0/104"),
+        parse(
+                "service_name: a\ninternal:\n  mesh_identity:\n"
+                    + "    trusted_proxies: [\"::ffff:10.0.0.0/104\"]\n")
+            .meshIdentity()
+            .orElseThrow()
+            .trustedProxies());
+  }
+
+  @Test
   void parse_meshWithoutTrustedProxies_refused() {
     assertEquals(
         "internal.mesh_identity.trusted_proxies",

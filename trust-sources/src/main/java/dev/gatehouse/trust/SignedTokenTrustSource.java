@@ -80,7 +80,10 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     this.issuers = Map.copyOf(map);
     this.header = b.header;
     this.replayDefault = b.replayProtection;
-    this.replayCache = new ReplayCache(b.replayCacheSize);
+    this.replayCache =
+        b.inheritedReplayCache != null
+            ? b.inheritedReplayCache
+            : new ReplayCache(b.replayCacheSize);
     this.clock = b.clock;
     this.skewMillis = b.clockSkew.toMillis();
   }
@@ -227,6 +230,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     private Duration maxTtl = DEFAULT_MAX_TTL;
     private boolean replayProtection;
     private int replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE;
+    private ReplayCache inheritedReplayCache;
     private Duration clockSkew = JwtVerifier.DEFAULT_CLOCK_SKEW;
     private Clock clock = Clock.systemUTC();
     private int maxTokenBytes = JwtVerifier.DEFAULT_MAX_TOKEN_BYTES;
@@ -262,6 +266,15 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     /** Replay protection for every issuer without its own setting, default off. */
     public Builder replayProtection(boolean on) {
       this.replayProtection = on;
+      return this;
+    }
+
+    /**
+     * Shares the replay cache of the source this one replaces (a configuration reload), so a token
+     * used before the reload cannot be replayed after it. The previous source's capacity applies.
+     */
+    public Builder continueReplayCacheOf(SignedTokenTrustSource previous) {
+      this.inheritedReplayCache = requireNonNull(previous, "previous").replayCache;
       return this;
     }
 

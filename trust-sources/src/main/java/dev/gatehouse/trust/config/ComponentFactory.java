@@ -1,9 +1,17 @@
 package dev.gatehouse.trust.config;
 
 import dev.gatehouse.config.GatehouseConfig;
+import java.util.Optional;
+import java.util.Set;
 
 /** Builds the authenticators a configuration describes; throws on anything unusable. */
 @FunctionalInterface
 interface ComponentFactory {
-  Components create(GatehouseConfig config);
+  /**
+   * Builds the named sections of {@code config} that are present.
+   *
+   * @param sections section names ({@link Components#USER_JWT} and the trust-source names) to build
+   * @param previous the live authenticators being replaced, for state carried across a reload
+   */
+  Components create(GatehouseConfig config, Set<String> sections, Optional<Components> previous);
 }

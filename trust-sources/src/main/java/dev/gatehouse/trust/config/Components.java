@@ -15,6 +15,9 @@ import java.util.Optional;
  * the internal trust sources in their fixed order.
  */
 record Components(Optional<Authenticator> user, Map<String, TrustSource> trustSources) {
+  /** The section name of the user-JWT authenticator. */
+  static final String USER_JWT = "user_jwt";
+
   /** The fixed order in which configured trust sources are tried (DESIGN §3). */
   static final List<String> ORDER =
       List.of("peer_certificate", "mesh_identity", "spiffe_jwt", "signed_token", "shared_secret");

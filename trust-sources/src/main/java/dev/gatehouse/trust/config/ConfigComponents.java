@@ -20,6 +20,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -29,24 +30,44 @@ import java.util.function.Supplier;
 final class ConfigComponents {
   private ConfigComponents() {}
 
+  /** Every section of {@code config}, for startup. */
   static Components create(GatehouseConfig config) {
+    return create(
+        config,
+        Set.of(
+            Components.USER_JWT,
+            MeshIdentityTrustSource.NAME,
+            SignedTokenTrustSource.NAME,
+            InsecureSharedSecretTrustSource.NAME),
+        Optional.empty());
+  }
+
+  /** The named sections of {@code config} that are present, reusing state of {@code previous}. */
+  static Components create(
+      GatehouseConfig config, Set<String> sections, Optional<Components> previous) {
     List<Authenticator> built = new ArrayList<>();
     try {
       Map<String, TrustSource> sources = new LinkedHashMap<>();
-      if (config.meshIdentity().isPresent()) {
+      if (config.meshIdentity().isPresent() && sections.contains(MeshIdentityTrustSource.NAME)) {
         sources.put(
             MeshIdentityTrustSource.NAME,
             track(built, "internal.mesh_identity", () -> mesh(config.meshIdentity().get())));
       }
-      if (config.signedToken().isPresent()) {
+      if (config.signedToken().isPresent() && sections.contains(SignedTokenTrustSource.NAME)) {
+        Optional<SignedTokenTrustSource> before =
+            previous
+                .map(p -> p.trustSources().get(SignedTokenTrustSource.NAME))
+                .filter(SignedTokenTrustSource.class::isInstance)
+                .map(SignedTokenTrustSource.class::cast);
         sources.put(
             SignedTokenTrustSource.NAME,
             track(
                 built,
                 "internal.signed_token",
-                () -> signedToken(config, config.signedToken().get())));
+                () -> signedToken(config, config.signedToken().get(), before)));
       }
-      if (config.sharedSecret().isPresent()) {
+      if (config.sharedSecret().isPresent()
+          && sections.contains(InsecureSharedSecretTrustSource.NAME)) {
         sources.put(
             InsecureSharedSecretTrustSource.NAME,
             track(
@@ -55,7 +76,7 @@ final class ConfigComponents {
                 () -> secret(config, config.sharedSecret().get())));
       }
       Optional<Authenticator> user = Optional.empty();
-      if (config.userJwt().isPresent()) {
+      if (config.userJwt().isPresent() && sections.contains(Components.USER_JWT)) {
         user = Optional.of(track(built, "user_jwt", () -> userJwt(config, config.userJwt().get())));
       }
       return new Components(user, sources);
@@ -101,7 +122,9 @@ final class ConfigComponents {
   }
 
   private static SignedTokenTrustSource signedToken(
-      GatehouseConfig config, GatehouseConfig.SignedTokenConfig c) {
+      GatehouseConfig config,
+      GatehouseConfig.SignedTokenConfig c,
+      Optional<SignedTokenTrustSource> before) {
     SignedTokenTrustSource.Builder b =
         SignedTokenTrustSource.newBuilder()
             .serviceName(config.serviceName())
@@ -109,6 +132,8 @@ final class ConfigComponents {
             .maxTtl(c.maxTtl())
             .replayProtection(c.replayProtection())
             .clockSkew(config.clockSkew());
+    // A reload must not open a replay window: the new source keeps the old one's seen tokens.
+    before.ifPresent(b::continueReplayCacheOf);
     for (GatehouseConfig.ServiceIssuer i : c.issuers()) {
       ServiceTokenIssuer.Builder ib =
           ServiceTokenIssuer.newBuilder(i.issuer())

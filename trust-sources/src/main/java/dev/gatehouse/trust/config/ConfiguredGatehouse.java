@@ -16,13 +16,17 @@ import io.grpc.ServerServiceDefinition;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -48,26 +52,36 @@ import java.util.logging.Logger;
 public final class ConfiguredGatehouse implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(ConfiguredGatehouse.class.getName());
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(30);
+  private static final Duration RETRY_FAILED = Duration.ofSeconds(30);
+  private static final String MESH = "mesh_identity";
+  private static final String SIGNED_TOKEN = "signed_token";
+  private static final String SHARED_SECRET = "shared_secret";
+  private static final Set<String> ALL_SECTIONS =
+      Set.of(Components.USER_JWT, MESH, SIGNED_TOKEN, SHARED_SECRET);
 
   private final Path file;
   private final ComponentFactory factory;
   private final Gatehouse gatehouse;
-  private final Optional<SwappableAuthenticator> userSlot;
-  private final Map<String, SwappableAuthenticator> sourceSlots;
+  private final AtomicReference<Components> live;
+  private final Optional<Slot> userSlot;
+  private final Map<String, Slot> sourceSlots;
   private final ScheduledExecutorService executor;
   private final Object reloadLock = new Object();
+  private final List<List<Authenticator>> pendingClose = new CopyOnWriteArrayList<>();
   private volatile GatehouseConfig current;
   private volatile String lastHash;
+  private volatile long retryFailedAtNanos = Long.MAX_VALUE;
 
   private ConfiguredGatehouse(Builder b, GatehouseConfig config, String hash) {
     this.file = b.file;
     this.factory = b.factory;
     this.current = config;
     this.lastHash = hash;
-    Components components = create(factory, config);
-    this.userSlot = components.user().map(SwappableAuthenticator::of);
-    Map<String, SwappableAuthenticator> slots = new LinkedHashMap<>();
-    components.trustSources().forEach((n, s) -> slots.put(n, SwappableAuthenticator.of(s)));
+    Components components = create(factory, config, ALL_SECTIONS, Optional.empty());
+    this.live = new AtomicReference<>(components);
+    this.userSlot = components.user().map(u -> Slot.user(u, live));
+    Map<String, Slot> slots = new LinkedHashMap<>();
+    components.trustSources().forEach((n, s) -> slots.put(n, Slot.source(s, live)));
     this.sourceSlots = slots;
     Gatehouse.Builder gb = Gatehouse.newBuilder().dryRun(config.dryRun());
     b.services.forEach(gb::addService);
@@ -140,26 +154,32 @@ public final class ConfiguredGatehouse implements AutoCloseable {
         return false;
       }
       String hash = hash(text);
-      if (hash.equals(lastHash)) {
+      if (hash.equals(lastHash) && System.nanoTime() < retryFailedAtNanos) {
         return false;
       }
       lastHash = hash;
+      retryFailedAtNanos = Long.MAX_VALUE;
       try {
         GatehouseConfig next = GatehouseConfig.parse(text, GatehouseConfig.baseDirOf(file));
         apply(next);
         return true;
       } catch (ConfigException | PolicyCompatibilityException e) {
-        logger.warning(
-            "gatehouse config reload refused: " + e.getMessage() + "; keeping the last good one");
+        refused(e.getMessage());
         return false;
       } catch (RuntimeException e) {
-        logger.warning(
-            "gatehouse config reload refused ("
-                + e.getClass().getSimpleName()
-                + "); keeping the last good one");
+        refused(e.getClass().getSimpleName());
         return false;
       }
     }
+  }
+
+  /**
+   * Logs a refused reload. The same content is tried again after {@link #RETRY_FAILED}, since a
+   * refusal may come from a file the config names (a JWKS file) that is not there yet.
+   */
+  private void refused(String why) {
+    retryFailedAtNanos = System.nanoTime() + RETRY_FAILED.toNanos();
+    logger.warning("gatehouse config reload refused: " + why + "; keeping the last good one");
   }
 
   private void poll() {
@@ -192,44 +212,97 @@ public final class ConfiguredGatehouse implements AutoCloseable {
       throw new PolicyCompatibilityException(
           String.join(", ", restartOnly) + " changed; these take effect only on restart");
     }
-    Components built = create(factory, next);
+    if (next.userJwt().isPresent() != cur.userJwt().isPresent()
+        || !sectionsOf(next).equals(sectionsOf(cur))) {
+      throw new PolicyCompatibilityException(
+          "adding or removing user_jwt or a trust source needs a restart");
+    }
+    // Rebuild only what changed: an unchanged source keeps its key cache (it may be riding out a
+    // JWKS outage), its replay cache and the secret it was started with.
+    Set<String> changed = new HashSet<>();
+    boolean skewChanged = !cur.clockSkew().equals(next.clockSkew());
+    if (skewChanged || !cur.userJwt().equals(next.userJwt())) {
+      changed.add(Components.USER_JWT);
+    }
+    if (!cur.meshIdentity().equals(next.meshIdentity())) {
+      changed.add(MESH);
+    }
+    if (skewChanged || !cur.signedToken().equals(next.signedToken())) {
+      changed.add(SIGNED_TOKEN);
+    }
+    Components old = live.get();
+    Components built = create(factory, next, changed, Optional.of(old));
+    Components merged;
     try {
-      if (built.user().isPresent() != userSlot.isPresent()
-          || !built.trustSources().keySet().equals(sourceSlots.keySet())) {
-        throw new PolicyCompatibilityException(
-            "adding or removing user_jwt or a trust source needs a restart");
+      Optional<Authenticator> user = old.user();
+      if (changed.contains(Components.USER_JWT) && userSlot.isPresent()) {
+        user = built.user();
+        requireAccepted(userSlot.get(), user);
       }
-      // Validate every replacement before swapping any, so a reload is all or nothing.
-      userSlot.ifPresent(s -> check(s, built.user().get()));
-      sourceSlots.forEach((n, s) -> check(s, built.trustSources().get(n)));
+      Map<String, TrustSource> sources = new LinkedHashMap<>(old.trustSources());
+      for (String name : sourceSlots.keySet()) {
+        if (changed.contains(name) && built.trustSources().containsKey(name)) {
+          TrustSource replacement = built.trustSources().get(name);
+          requireAccepted(sourceSlots.get(name), Optional.ofNullable(replacement));
+          sources.put(name, replacement);
+        }
+      }
+      merged = new Components(user, sources);
     } catch (RuntimeException e) {
       built.closeAll();
       throw e;
     }
-    List<Authenticator> old = new ArrayList<>();
-    userSlot.ifPresent(s -> old.add(s.swap(built.user().get())));
-    sourceSlots.forEach((n, s) -> old.add(s.swap(built.trustSources().get(n))));
+    // Close what the factory built but the merge did not take (a section it was not asked for).
+    for (Authenticator a : built.all()) {
+      if (!merged.all().contains(a)) {
+        a.close();
+      }
+    }
+    live.set(merged); // one atomic step for every slot
     current = next;
-    logger.info("gatehouse config reloaded from " + file);
-    if (!executor.isShutdown()) {
+    logger.info("gatehouse config reloaded from " + file + " (rebuilt: " + changed + ")");
+    List<Authenticator> replaced = new ArrayList<>(old.all());
+    replaced.removeAll(merged.all());
+    if (!replaced.isEmpty() && !executor.isShutdown()) {
       executor.schedule(
-          () -> old.forEach(Authenticator::close), CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+          () -> closeQuietly(replaced), CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      pendingClose.add(replaced);
     }
   }
 
-  private static void check(SwappableAuthenticator slot, Authenticator next) {
-    Authenticator cur = slot.current();
-    if (!cur.name().equals(next.name())
-        || !cur.credentialHeaders().equals(next.credentialHeaders())
-        || !cur.headersToRemove().equals(next.headersToRemove())) {
+  private static Set<String> sectionsOf(GatehouseConfig c) {
+    Set<String> out = new HashSet<>();
+    c.meshIdentity().ifPresent(x -> out.add(MESH));
+    c.signedToken().ifPresent(x -> out.add(SIGNED_TOKEN));
+    c.sharedSecret().ifPresent(x -> out.add(SHARED_SECRET));
+    return out;
+  }
+
+  private static void requireAccepted(Slot slot, Optional<? extends Authenticator> next) {
+    if (next.isEmpty() || !slot.accepts(next.get())) {
       throw new PolicyCompatibilityException(
-          "a header name or format of " + cur.name() + " changed; that needs a restart");
+          "a header name or format of " + slot.name() + " changed; that needs a restart");
     }
   }
 
-  private static Components create(ComponentFactory factory, GatehouseConfig config) {
+  private void closeQuietly(List<Authenticator> authenticators) {
+    pendingClose.remove(authenticators);
+    for (Authenticator a : authenticators) {
+      try {
+        a.close();
+      } catch (RuntimeException e) {
+        logger.warning("closing " + a.name() + " failed: " + e.getClass().getSimpleName());
+      }
+    }
+  }
+
+  private static Components create(
+      ComponentFactory factory,
+      GatehouseConfig config,
+      Set<String> sections,
+      Optional<Components> previous) {
     try {
-      return factory.create(config);
+      return factory.create(config, sections, previous);
     } catch (ConfigException e) {
       throw e;
     } catch (IllegalArgumentException | IllegalStateException e) {
@@ -246,6 +319,9 @@ public final class ConfiguredGatehouse implements AutoCloseable {
   @Override
   public void close() {
     executor.shutdownNow();
+    for (List<Authenticator> pending : List.copyOf(pendingClose)) {
+      closeQuietly(pending);
+    }
     gatehouse.close();
   }
 

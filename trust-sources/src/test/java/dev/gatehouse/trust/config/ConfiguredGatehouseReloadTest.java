@@ -137,7 +137,7 @@ class ConfiguredGatehouseReloadTest {
         .configFile(file)
         .addService(h.service())
         .pollInterval(Duration.ofMillis(100))
-        .factory(this::factory)
+        .factory((c, sections, previous) -> factory(c))
         .build();
   }
 
@@ -297,7 +297,7 @@ class ConfiguredGatehouseReloadTest {
             () ->
                 ConfiguredGatehouse.newBuilder()
                     .configFile(file)
-                    .factory(this::factory)
+                    .factory((c, sections, previous) -> factory(c))
                     .addService(new dev.gatehouse.test.v1.ProbeGrpc.ProbeImplBase() {})
                     .build());
     assertEquals("unknown", e.field());
@@ -313,7 +313,7 @@ class ConfiguredGatehouseReloadTest {
             () ->
                 ConfiguredGatehouse.newBuilder()
                     .configFile(file)
-                    .factory(this::factory)
+                    .factory((c, sections, previous) -> factory(c))
                     .addService(new dev.gatehouse.test.v1.ProbeGrpc.ProbeImplBase() {})
                     .build());
     assertTrue(e.getMessage().contains("gatehouse.test.v1.Probe/Worker"), e.getMessage());

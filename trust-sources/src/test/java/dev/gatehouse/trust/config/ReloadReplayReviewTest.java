@@ -31,6 +31,10 @@ class ReloadReplayReviewTest {
   @TempDir Path dir;
 
   private static String config(String userAudiences) {
+    return config(userAudiences, "trip-finisher");
+  }
+
+  private static String config(String userAudiences, String workerRoles) {
     return "service_name: trips\n"
         + "user_jwt:\n"
         + "  issuers:\n"
@@ -41,7 +45,9 @@ class ReloadReplayReviewTest {
         + "  signed_token:\n"
         + "    replay_protection: true\n"
         + "    issuers:\n"
-        + "      - { issuer: worker, jwks_file: worker.jwks.json, roles: [trip-finisher] }\n";
+        + "      - { issuer: worker, jwks_file: worker.jwks.json, roles: ["
+        + workerRoles
+        + "] }\n";
   }
 
   @Test
@@ -77,6 +83,52 @@ class ReloadReplayReviewTest {
 
       // An operator edits an unrelated field (a user_jwt audience).
       Files.writeString(file, config("trips-api, trips-web"));
+      assertTrue(g.get().reloadNow());
+
+      StatusRuntimeException e = expectFailure(() -> h.stub(md).worker(Req.getDefaultInstance()));
+      assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+      assertEquals(AuthStatus.INVALID_TEXT, e.getStatus().getDescription());
+      assertEquals(1, h.handlerRuns());
+    } finally {
+      if (g.get() != null) {
+        g.get().close();
+      }
+    }
+  }
+
+  @Test
+  void reload_signedTokenSectionChanged_replayCacheCarriedOver() throws Exception {
+    ECKey worker = TestTokens.ecKey("w-1");
+    ECKey idp = TestTokens.ecKey("idp-1");
+    Files.writeString(dir.resolve("worker.jwks.json"), new JWKSet(worker.toPublicJWK()).toString());
+    Files.writeString(dir.resolve("idp.jwks.json"), new JWKSet(idp.toPublicJWK()).toString());
+    Path file = dir.resolve("gatehouse.yaml");
+    Files.writeString(file, config("trips-api"));
+
+    Map<String, Object> claims = TestTokens.claims("worker", "worker", "trips", Instant.now(), 300);
+    claims.put("jti", "review-jti-1");
+    String token = TestTokens.sign(worker, TestTokens.header("ES256", "w-1"), claims);
+    Metadata md = new Metadata();
+    md.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
+
+    AtomicReference<ConfiguredGatehouse> g = new AtomicReference<>();
+    try (ProbeHarness h =
+        ProbeHarness.start(
+            x -> {
+              ConfiguredGatehouse c =
+                  ConfiguredGatehouse.newBuilder().configFile(file).addService(x.service()).build();
+              g.set(c);
+              return c.gatehouse();
+            })) {
+      h.stub(md).worker(Req.getDefaultInstance());
+      assertEquals(1, h.handlerRuns());
+      // Sanity: replay protection is on before the reload.
+      StatusRuntimeException first =
+          expectFailure(() -> h.stub(md).worker(Req.getDefaultInstance()));
+      assertEquals(Status.Code.UNAUTHENTICATED, first.getStatus().getCode());
+
+      // An operator edits the signed_token section itself: the source is rebuilt.
+      Files.writeString(file, config("trips-api", "trip-finisher, auditor"));
       assertTrue(g.get().reloadNow());
 
       StatusRuntimeException e = expectFailure(() -> h.stub(md).worker(Req.getDefaultInstance()));

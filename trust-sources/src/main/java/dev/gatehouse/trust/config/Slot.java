@@ -1,0 +1,89 @@
+package dev.gatehouse.trust.config;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.TrustSource;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A fixed place in the chain for one configured authenticator. Every slot reads the live {@link
+ * Components} from one shared reference, so a reload replaces all of them in one atomic step. Name
+ * and headers are fixed at startup (changing them needs a restart), so the chain's duplicate-header
+ * checks and header stripping stay valid.
+ */
+class Slot implements Authenticator {
+  private final String name;
+  private final Set<String> credentialHeaders;
+  private final Set<String> headersToRemove;
+  private final AtomicReference<Components> live;
+
+  private Slot(Authenticator initial, AtomicReference<Components> live) {
+    this.name = initial.name();
+    this.credentialHeaders = Set.copyOf(initial.credentialHeaders());
+    this.headersToRemove = Set.copyOf(initial.headersToRemove());
+    this.live = requireNonNull(live, "live");
+  }
+
+  /** The user-JWT slot. */
+  static Slot user(Authenticator initial, AtomicReference<Components> live) {
+    return new Slot(initial, live);
+  }
+
+  /** A trust-source slot. */
+  static Source source(TrustSource initial, AtomicReference<Components> live) {
+    return new Source(initial, live);
+  }
+
+  /** Whether {@code next} may take this slot's place without a restart. */
+  boolean accepts(Authenticator next) {
+    return next.name().equals(name)
+        && next.credentialHeaders().equals(credentialHeaders)
+        && next.headersToRemove().equals(headersToRemove);
+  }
+
+  Authenticator current() {
+    Components c = live.get();
+    Authenticator a = this instanceof Source ? c.trustSources().get(name) : c.user().orElse(null);
+    if (a == null) {
+      // Reloads never remove a configured source; reaching this is a bug, so fail closed.
+      throw new IllegalStateException("no live authenticator for slot " + name);
+    }
+    return a;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Set<String> credentialHeaders() {
+    return credentialHeaders;
+  }
+
+  @Override
+  public Set<String> headersToRemove() {
+    return headersToRemove;
+  }
+
+  @Override
+  public AuthResult authenticate(RequestInfo request) {
+    return current().authenticate(request);
+  }
+
+  @Override
+  public String toString() {
+    return "config slot " + name;
+  }
+
+  /** The trust-source flavour. */
+  static final class Source extends Slot implements TrustSource {
+    private Source(TrustSource initial, AtomicReference<Components> live) {
+      super(initial, live);
+    }
+  }
+}
