@@ -155,7 +155,11 @@ public final class ServiceTokenIssuer {
       return this;
     }
 
-    /** Overrides the source-wide replay protection for this issuer. */
+    /**
+     * Overrides the source-wide replay protection for this issuer. When on, this issuer's clients
+     * must send a fresh {@code jti} per call: a Gatehouse client needs {@link
+     * dev.gatehouse.trust.client.ServiceTokenCallCredentials.Builder#oneTimeTokens()}.
+     */
     public Builder replayProtection(boolean on) {
       this.replayProtection = on;
       return this;

@@ -52,13 +52,19 @@ import java.util.concurrent.Executor;
  * fails with {@link ClientStatus#INSECURE_CHANNEL} and no token is sent, unless the builder said
  * {@link Builder#allowPlaintextToLocalSidecar()}.
  *
- * <p><b>Caching.</b> One token per audience is reused until 80% of its lifetime has passed or less
- * than 60 s are left (never before half of it); then one call triggers a refresh on the call's
- * executor while the others keep using the still-valid token. Concurrent callers with no usable
- * token wait for a single signing (no stampede). A failed signing backs off exponentially (1 s to 2
- * min); meanwhile a still-valid token is used and calls without one fail with {@link
+ * <p><b>Caching (default).</b> One token per audience is reused until 80% of its lifetime has
+ * passed or less than 60 s are left (never before half of it); then one call triggers a refresh on
+ * the call's executor while the others keep using the still-valid token. Concurrent callers with no
+ * usable token wait for a single signing (no stampede). A failed signing backs off exponentially (1
+ * s to 2 min); meanwhile a still-valid token is used and calls without one fail with {@link
  * ClientStatus#TOKEN_UNAVAILABLE}. When the key source's check interval has passed, the next call
  * waits for the key file check, so a rotated key signs the very next token.
+ *
+ * <p><b>One-time tokens.</b> A server with replay protection ({@code replay_protection}) refuses a
+ * {@code jti} it has already seen, so it accepts the cached token above only once. For such a
+ * server build the credentials with {@link Builder#oneTimeTokens()}: every call then gets a freshly
+ * signed token with its own {@code jti} (cost: one signature per call), nothing is cached, and a
+ * failed signing backs off as above with calls failing meanwhile.
  *
  * <p>These credentials replace credentials already on a call when set with {@code
  * withCallCredentials}; to add a token next to other credentials use {@link
@@ -75,7 +81,8 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
   private final Map<String, String> audienceByService;
   private final boolean allowPlaintext;
   private final TokenMinter minter;
-  private final Map<String, TokenSlot> slots = new ConcurrentHashMap<>();
+  private final boolean oneTimeTokens;
+  private final Map<String, AudienceTokens> slots = new ConcurrentHashMap<>();
 
   private ServiceTokenCallCredentials(Builder b, TokenMinter minter) {
     this.header = b.header;
@@ -83,6 +90,7 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
     this.singleAudience = b.audience;
     this.audienceByService = Map.copyOf(b.audienceByService);
     this.allowPlaintext = b.allowPlaintext;
+    this.oneTimeTokens = b.oneTimeTokens;
     this.minter = minter;
   }
 
@@ -99,6 +107,14 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
   /** The header the token is sent in; {@code authorization} by default. */
   public String header() {
     return header;
+  }
+
+  /**
+   * Whether every call gets a freshly signed token with its own {@code jti}; see {@link
+   * Builder#oneTimeTokens()}.
+   */
+  public boolean oneTimeTokens() {
+    return oneTimeTokens;
   }
 
   /** The audience of calls to {@code fullServiceName}, if one is configured. */
@@ -130,7 +146,10 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
       applier.fail(ClientStatus.noAudience(service));
       return;
     }
-    TokenSlot slot = slots.computeIfAbsent(audience.get(), a -> new TokenSlot(a, minter));
+    AudienceTokens slot =
+        slots.computeIfAbsent(
+            audience.get(),
+            a -> oneTimeTokens ? new OneTimeTokenSlot(a, minter) : new TokenSlot(a, minter));
     slot.apply(appExecutor, new HeaderSink(applier, headerKey));
   }
 
@@ -140,6 +159,7 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
         + minter.identity()
         + ", audiences="
         + (singleAudience != null ? singleAudience : audienceByService)
+        + (oneTimeTokens ? ", oneTimeTokens" : "")
         + "]";
   }
 
@@ -172,6 +192,7 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
     private final Set<String> scopes = new LinkedHashSet<>();
     private Clock clock;
     private boolean allowPlaintext;
+    private boolean oneTimeTokens;
     private String header = "authorization";
     private Runnable signHook = () -> {};
     private final List<String> problems = new ArrayList<>();
@@ -261,6 +282,26 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
      */
     public Builder allowPlaintextToLocalSidecar() {
       this.allowPlaintext = true;
+      return this;
+    }
+
+    /**
+     * Opt-in: sign a fresh token, with a fresh random {@code jti}, for <em>every</em> call instead
+     * of reusing one cached token per audience. Required when the server turns on replay protection
+     * ({@link dev.gatehouse.trust.SignedTokenTrustSource.Builder#replayProtection(boolean)}, {@code
+     * replay_protection} in YAML): such a server refuses a {@code jti} it has already seen, so the
+     * default cached token is accepted on the first call only and every later call is refused until
+     * the next refresh.
+     *
+     * <p>Cost: one signature per call (roughly tens of microseconds for ES256, more for RSA), on
+     * the call's executor, and one entry per call in the server's replay cache (size that cache for
+     * the call rate times the token lifetime). Nothing is cached; the plaintext refusal, the
+     * audience rules and the key file check still apply. A failed signing backs off as in the
+     * default mode (1 s to 2 min), and because there is no older token to fall back on, calls
+     * during the backoff fail with {@link ClientStatus#TOKEN_UNAVAILABLE}.
+     */
+    public Builder oneTimeTokens() {
+      this.oneTimeTokens = true;
       return this;
     }
 

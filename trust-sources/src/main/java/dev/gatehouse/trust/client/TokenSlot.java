@@ -17,7 +17,7 @@ import java.util.logging.Logger;
  * token wait for it, callers with a usable token never wait (except the one call that also checks a
  * due key file, so a rotated key signs the next token).
  */
-final class TokenSlot {
+final class TokenSlot implements AudienceTokens {
   private static final Logger logger = Logger.getLogger(TokenSlot.class.getName());
   static final Duration INITIAL_BACKOFF = Duration.ofSeconds(1);
   static final Duration MAX_BACKOFF = Duration.ofMinutes(2);
@@ -46,7 +46,8 @@ final class TokenSlot {
     this.minter = minter;
   }
 
-  void apply(Executor executor, Sink sink) {
+  @Override
+  public void apply(Executor executor, Sink sink) {
     Instant now = minter.clock().instant();
     SigningKeySource keys = minter.keySource();
     boolean checkDue = keys.refreshDue(now);

@@ -7,6 +7,8 @@
  * <ul>
  *   <li>{@link dev.gatehouse.trust.client.ServiceTokenCallCredentials}: the {@code CallCredentials}
  *       that mint, cache and attach the token, and refuse to send it over a plaintext connection.
+ *       For a server with replay protection, build them with {@code oneTimeTokens()}: a fresh token
+ *       and {@code jti} for every call.
  *   <li>{@link dev.gatehouse.trust.client.ServiceTokenClientInterceptor}: channel-wide use that
  *       composes with credentials already on a call instead of replacing them.
  *   <li>{@link dev.gatehouse.trust.client.SigningKeySource}: the caller's own key (PEM, JWK or in

@@ -423,6 +423,159 @@ class ServiceTokenCallCredentialsTest {
   }
 
   @Test
+  void oneTimeTokens_repeatedCalls_freshTokenAndJtiPerCall() throws Exception {
+    ServiceTokenCallCredentials c = creds().oneTimeTokens().build();
+    assertTrue(c.oneTimeTokens());
+    assertFalse(creds().build().oneTimeTokens(), "off by default");
+    Set<String> jtis = new HashSet<>();
+    for (int i = 0; i < 5; i++) {
+      SignedJWT parsed = SignedJWT.parse(token(c, TRIPS));
+      assertTrue(parsed.verify(new ECDSAVerifier((ECPublicKey) EC.getPublic())));
+      assertEquals(List.of("trips"), parsed.getJWTClaimsSet().getAudience());
+      jtis.add(parsed.getJWTClaimsSet().getJWTID());
+    }
+    assertEquals(5, jtis.size(), "a new jti for every call");
+    assertEquals(5, signings.get(), "one signature per call");
+  }
+
+  @Test
+  void oneTimeTokens_16ThreadsConcurrently_everyCallDistinctJti() throws Exception {
+    ServiceTokenCallCredentials c = creds().oneTimeTokens().build();
+    ExecutorService callers = Executors.newFixedThreadPool(16);
+    ExecutorService appExecutor = Executors.newFixedThreadPool(4);
+    int calls = 25;
+    CyclicBarrier start = new CyclicBarrier(16);
+    try {
+      List<Future<List<Applier>>> futures = new ArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        futures.add(
+            callers.submit(
+                () -> {
+                  start.await();
+                  List<Applier> mine = new ArrayList<>();
+                  for (int i = 0; i < calls; i++) {
+                    Applier a = new Applier();
+                    c.applyRequestMetadata(secure(TRIPS), appExecutor, a);
+                    mine.add(a);
+                  }
+                  return mine;
+                }));
+      }
+      Set<String> jtis = new HashSet<>();
+      for (Future<List<Applier>> f : futures) {
+        for (Applier a : f.get(10, TimeUnit.SECONDS)) {
+          jtis.add(SignedJWT.parse(a.jwt()).getJWTClaimsSet().getJWTID());
+        }
+      }
+      assertEquals(16 * calls, jtis.size(), "no jti handed to two calls");
+      assertEquals(16 * calls, signings.get());
+    } finally {
+      callers.shutdownNow();
+      appExecutor.shutdownNow();
+    }
+  }
+
+  @Test
+  void oneTimeTokens_belowPrivacyAndIntegrity_refusedAndSignsNothing() throws Exception {
+    ServiceTokenCallCredentials c = creds().oneTimeTokens().build();
+    Applier a = new Applier();
+    c.applyRequestMetadata(FakeRequests.request(TRIPS, SecurityLevel.NONE), Runnable::run, a);
+    a.await();
+    assertNull(a.headers());
+    assertEquals(Status.Code.UNAUTHENTICATED, a.status().getCode());
+    assertEquals(ClientStatus.INSECURE_CHANNEL_TEXT, a.status().getDescription());
+    assertEquals(0, signings.get());
+
+    ServiceTokenCallCredentials sidecar =
+        creds().oneTimeTokens().allowPlaintextToLocalSidecar().build();
+    Applier b = new Applier();
+    sidecar.applyRequestMetadata(FakeRequests.request(TRIPS, SecurityLevel.NONE), Runnable::run, b);
+    SignedJWT.parse(b.jwt());
+    assertEquals(1, signings.get());
+  }
+
+  @Test
+  void oneTimeTokens_signingFails_unavailableThenBackoffThenRecovers() throws Exception {
+    AtomicInteger failuresLeft = new AtomicInteger(2);
+    ServiceTokenCallCredentials c =
+        creds()
+            .oneTimeTokens()
+            .signHook(
+                () -> {
+                  signings.incrementAndGet();
+                  if (failuresLeft.getAndDecrement() > 0) {
+                    throw new IllegalStateException("simulated HSM outage");
+                  }
+                })
+            .build();
+    Applier a = new Applier();
+    c.applyRequestMetadata(secure(TRIPS), Runnable::run, a);
+    a.await();
+    assertNull(a.headers());
+    assertEquals(Status.Code.UNAVAILABLE, a.status().getCode());
+    assertEquals(ClientStatus.TOKEN_UNAVAILABLE_TEXT, a.status().getDescription());
+    assertEquals(1, signings.get());
+
+    // inside the first backoff (1 s ± 20%): fails at once without trying to sign
+    clock.advance(Duration.ofMillis(700));
+    Applier b = new Applier();
+    c.applyRequestMetadata(secure(TRIPS), Runnable::run, b);
+    b.await();
+    assertEquals(ClientStatus.TOKEN_UNAVAILABLE_TEXT, b.status().getDescription());
+    assertEquals(1, signings.get());
+
+    // after it: one more attempt, which fails, and the backoff doubles (2 s ± 20%)
+    clock.advance(Duration.ofMillis(600));
+    Applier d = new Applier();
+    c.applyRequestMetadata(secure(TRIPS), Runnable::run, d);
+    d.await();
+    assertEquals(ClientStatus.TOKEN_UNAVAILABLE_TEXT, d.status().getDescription());
+    assertEquals(2, signings.get());
+    clock.advance(Duration.ofMillis(1500));
+    Applier e = new Applier();
+    c.applyRequestMetadata(secure(TRIPS), Runnable::run, e);
+    e.await();
+    assertEquals(2, signings.get(), "still backing off");
+
+    clock.advance(Duration.ofSeconds(1));
+    String first = token(c, TRIPS);
+    String second = token(c, TRIPS);
+    assertNotEquals(
+        SignedJWT.parse(first).getJWTClaimsSet().getJWTID(),
+        SignedJWT.parse(second).getJWTClaimsSet().getJWTID());
+    assertEquals(4, signings.get(), "recovered: one signing per call again");
+  }
+
+  @Test
+  void oneTimeTokens_signingOnAppExecutor_callerThreadNotBlocked() throws Exception {
+    ServiceTokenCallCredentials c = creds().oneTimeTokens().build();
+    List<Runnable> queued = new ArrayList<>();
+    Applier a = new Applier();
+    c.applyRequestMetadata(secure(TRIPS), queued::add, a);
+    assertFalse(a.isDone(), "nothing signed on the calling thread");
+    assertEquals(0, signings.get());
+    assertEquals(1, queued.size());
+    queued.get(0).run();
+    SignedJWT.parse(a.jwt());
+  }
+
+  @Test
+  void oneTimeTokens_executorRejects_unavailableAndSignsNothing() throws Exception {
+    ServiceTokenCallCredentials c = creds().oneTimeTokens().build();
+    Applier a = new Applier();
+    c.applyRequestMetadata(
+        secure(TRIPS),
+        r -> {
+          throw new RejectedExecutionException("shut down");
+        },
+        a);
+    a.await();
+    assertEquals(Status.Code.UNAVAILABLE, a.status().getCode());
+    assertEquals(ClientStatus.TOKEN_UNAVAILABLE_TEXT, a.status().getDescription());
+    assertEquals(0, signings.get());
+  }
+
+  @Test
   void build_invalidSettings_failsNamingEachProblem() {
     SigningKeySource key = ecSource();
     assertThrows(
