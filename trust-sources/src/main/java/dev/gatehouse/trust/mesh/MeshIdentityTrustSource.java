@@ -69,6 +69,12 @@ public final class MeshIdentityTrustSource implements TrustSource {
   public static final int DEFAULT_MAX_HEADER_LENGTH = 32 * 1024;
 
   private static final Logger logger = Logger.getLogger(MeshIdentityTrustSource.class.getName());
+  private static final long WARN_INTERVAL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+
+  private final java.util.concurrent.atomic.AtomicLong nextWarnAt =
+      new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+  private final java.util.concurrent.atomic.AtomicLong suppressedWarnings =
+      new java.util.concurrent.atomic.AtomicLong();
 
   /** What the header holds. */
   public enum Format {
@@ -135,14 +141,7 @@ public final class MeshIdentityTrustSource implements TrustSource {
     Optional<SocketAddress> peer = request.remoteAddress();
     if (!isTrustedPeer(peer)) {
       String who = describe(peer);
-      logger.warning(
-          NAME
-              + ": refused "
-              + header
-              + " from untrusted peer "
-              + who
-              + " (not a trusted proxy; possible spoofing)"
-              + claimedIdentity(value).map(id -> ", claimed identity " + id).orElse(""));
+      warnUntrusted(who, value);
       return AuthResult.rejected(
           Reason.UNTRUSTED_PROXY, header + " from peer " + who + " which is not a trusted proxy");
     }
@@ -226,6 +225,32 @@ public final class MeshIdentityTrustSource implements TrustSource {
           Reason.INVALID_CLAIMS, header + " URI is not a valid SPIFFE ID (strict parse)");
     }
     return Read.of(id.get());
+  }
+
+  /**
+   * Logs a refused forwarded identity. Anyone can send the header, so the warning is rate-limited
+   * (one per {@link #WARN_INTERVAL_NANOS}, with the number suppressed meanwhile) and the claimed
+   * identity is only parsed from a value within the size cap.
+   */
+  private void warnUntrusted(String who, String value) {
+    long now = System.nanoTime();
+    long next = nextWarnAt.get();
+    if (now - next < 0 || !nextWarnAt.compareAndSet(next, now + WARN_INTERVAL_NANOS)) {
+      suppressedWarnings.incrementAndGet();
+      return;
+    }
+    long suppressed = suppressedWarnings.getAndSet(0);
+    Optional<SpiffeId> claimed =
+        value.length() <= maxHeaderLength ? claimedIdentity(value) : Optional.empty();
+    logger.warning(
+        NAME
+            + ": refused "
+            + header
+            + " from untrusted peer "
+            + who
+            + " (not a trusted proxy; possible spoofing)"
+            + claimed.map(id -> ", claimed identity " + id).orElse("")
+            + (suppressed > 0 ? "; " + suppressed + " similar refusals not logged" : ""));
   }
 
   /** For the untrusted-peer warning: the identity the header claims, if it parses cleanly. */

@@ -105,6 +105,19 @@ class MeshIdentityTrustSourceTest {
   }
 
   @Test
+  void authenticate_untrustedPeerFlood_oneWarningEveryRefusalStillRefused() {
+    MeshIdentityTrustSource source = builder().build();
+    try (LogCapture log = new LogCapture(MeshIdentityTrustSource.class)) {
+      for (int i = 0; i < 50; i++) {
+        assertEquals(
+            Reason.UNTRUSTED_PROXY,
+            xfcc(source, TestSupport.peer("192.0.2.9"), "URI=" + ADMIN).reason());
+      }
+      assertEquals(1, log.records().size(), log.text());
+    }
+  }
+
+  @Test
   void authenticate_untrustedPeerGarbageHeader_warningWithoutContent() {
     try (LogCapture log = new LogCapture(MeshIdentityTrustSource.class)) {
       xfcc(builder().build(), TestSupport.peer("192.0.2.1"), "garbage-token-value");
