@@ -1,5 +1,6 @@
 package dev.gatehouse.config;
 
+import com.google.common.net.InetAddresses;
 import dev.gatehouse.config.GatehouseConfig.AllowEntry;
 import dev.gatehouse.config.GatehouseConfig.KeySource;
 import dev.gatehouse.config.GatehouseConfig.MeshFormat;
@@ -357,21 +358,14 @@ final class ConfigParser {
     return new KeySource(Optional.of(uri), Optional.empty());
   }
 
-  /** True for 127.0.0.0/8, ::1 and "localhost"; literal addresses only, never a DNS lookup. */
+  /**
+   * True only for a literal loopback address (127.0.0.0/8, ::1); names, "localhost" included, are
+   * refused and never resolved.
+   */
   static boolean isLoopback(String host) {
-    if (host.equals("localhost")) {
-      return true;
-    }
     String h =
         host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    if (!h.matches("[0-9.]+") && !h.matches("[0-9A-Fa-f:.]+")) {
-      return false;
-    }
-    try {
-      return InetAddress.getByName(h).isLoopbackAddress();
-    } catch (UnknownHostException e) {
-      return false;
-    }
+    return InetAddresses.isInetAddress(h) && InetAddresses.forString(h).isLoopbackAddress();
   }
 
   private static List<String> algorithms(Obj o) {
