@@ -2,26 +2,25 @@ package dev.gatehouse.jwt;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.common.net.InetAddresses;
 import com.nimbusds.jose.jwk.JWKSet;
-import java.net.InetAddress;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
-import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.text.ParseException;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * Where an issuer's public keys (a JWKS document) come from: an {@code https} URL, a file, or an
  * in-memory set.
  *
- * <p>Plain {@code http} URLs are accepted only for loopback hosts ({@code localhost}, 127.0.0.0/8,
- * {@code ::1}), e.g. a local sidecar or a test server; the check is made on the URL text, never by
- * resolving a name. Every factory validates its argument and throws {@link
- * IllegalArgumentException} on a bad one, so a misconfiguration fails at startup.
+ * <p>Plain {@code http} URLs are accepted only for literal loopback addresses (127.0.0.0/8, {@code
+ * ::1}), e.g. a local sidecar or a test server; the check is made on the URL text, never by
+ * resolving a name, so the name {@code localhost} is refused (it could resolve anywhere). Every
+ * factory validates its argument and throws {@link IllegalArgumentException} on a bad one, so a
+ * misconfiguration fails at startup.
  */
 public final class JwksSource {
   enum Kind {
@@ -29,10 +28,6 @@ public final class JwksSource {
     FILE,
     STATIC
   }
-
-  private static final Pattern IPV4_LOOPBACK =
-      Pattern.compile(
-          "127\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)(\\.(25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)){2}");
 
   private final Kind kind;
   private final URL url;
@@ -49,8 +44,8 @@ public final class JwksSource {
   /**
    * Keys fetched from a JWKS URL.
    *
-   * @throws IllegalArgumentException unless the URL is {@code https}, or {@code http} to a loopback
-   *     host, without user info or fragment
+   * @throws IllegalArgumentException unless the URL is {@code https}, or {@code http} to a literal
+   *     loopback address, without user info or fragment
    */
   public static JwksSource uri(String uri) {
     requireNonNull(uri, "uri");
@@ -72,7 +67,7 @@ public final class JwksSource {
     if (scheme.equals("http")) {
       if (!isLoopback(host)) {
         throw new IllegalArgumentException(
-            "plain http JWKS URI is only allowed for loopback hosts (use https): "
+            "plain http JWKS URI is only allowed for loopback addresses (use https): "
                 + LogSafe.quote(uri));
       }
     } else if (!scheme.equals("https")) {
@@ -111,26 +106,14 @@ public final class JwksSource {
     }
   }
 
+  /**
+   * True only for a literal loopback address: 127.0.0.0/8 or {@code ::1} (brackets allowed). Names,
+   * {@code localhost} included, are refused; nothing is ever resolved.
+   */
   static boolean isLoopback(String host) {
-    String h = host.toLowerCase(Locale.ROOT);
-    if (h.equals("localhost")) {
-      return true;
-    }
-    if (IPV4_LOOPBACK.matcher(h).matches()) {
-      return true;
-    }
-    if (h.startsWith("[") && h.endsWith("]")) {
-      h = h.substring(1, h.length() - 1);
-    }
-    if (h.indexOf(':') >= 0 && h.matches("[0-9a-f:.]+")) {
-      try {
-        // A literal IPv6 address: no name resolution happens.
-        return InetAddress.getByName(h).isLoopbackAddress();
-      } catch (UnknownHostException e) {
-        return false;
-      }
-    }
-    return false;
+    String h =
+        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    return InetAddresses.isInetAddress(h) && InetAddresses.forString(h).isLoopbackAddress();
   }
 
   Kind kind() {

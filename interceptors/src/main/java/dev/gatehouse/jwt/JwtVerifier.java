@@ -50,10 +50,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       fetched make the result {@link JwtVerification#isUnavailable() unavailable};
  *   <li>signature ({@code BAD_SIGNATURE});
  *   <li>claims: {@code exp} required, {@code exp}/{@code nbf}/{@code iat} integer NumericDates,
- *       checked with the bounded clock skew ({@code EXPIRED}, {@code NOT_YET_VALID}); {@code aud}
- *       (string or array of strings) must contain one of the issuer's audiences ({@code
- *       AUDIENCE_MISMATCH}); optionally {@code iat} required and {@code exp - iat} bounded ({@code
- *       LIFETIME_TOO_LONG}).
+ *       each in [0, 10^11] ({@code INVALID_CLAIMS}), checked with the bounded clock skew ({@code
+ *       EXPIRED}, {@code NOT_YET_VALID}); {@code aud} (string or array of strings) must contain one
+ *       of the issuer's audiences ({@code AUDIENCE_MISMATCH}); optionally {@code iat} required and
+ *       {@code exp - iat} bounded ({@code LIFETIME_TOO_LONG}).
  * </ol>
  *
  * <p>Thread-safe. A call blocks only when keys must be fetched, for at most about twice the fetch
@@ -78,6 +78,13 @@ public final class JwtVerifier implements AutoCloseable {
   private static final Set<String> BASE_HEADERS = Set.of("alg", "kid", "typ");
   private static final Set<String> OPTIONAL_HEADERS = Set.of("x5t", "x5t#S256");
   private static final int MAX_KID_LENGTH = 256;
+
+  /**
+   * The largest accepted {@code exp}/{@code nbf}/{@code iat} (10^11 s, about the year 5138); larger
+   * or negative NumericDates are refused before any arithmetic, so every later computation stays
+   * far inside the range of {@code long} and {@link Instant}.
+   */
+  static final long MAX_NUMERIC_DATE = 100_000_000_000L;
 
   private final Map<String, IssuerKeys> issuers;
   private final Map<String, TrustedIssuer> configs;
@@ -266,6 +273,13 @@ public final class JwtVerifier implements AutoCloseable {
       if (claims.containsKey(name) && !(claims.get(name) instanceof Long)) {
         return JwtVerification.rejected(
             Reason.INVALID_CLAIMS, who + ": " + name + " not an integer");
+      }
+    }
+    for (String name : List.of("exp", "nbf", "iat")) {
+      Long value = (Long) claims.get(name);
+      if (value != null && (value < 0 || value > MAX_NUMERIC_DATE)) {
+        return JwtVerification.rejected(
+            Reason.INVALID_CLAIMS, who + ": " + name + " outside [0, " + MAX_NUMERIC_DATE + "]");
       }
     }
     long nowMillis = clock.millis();

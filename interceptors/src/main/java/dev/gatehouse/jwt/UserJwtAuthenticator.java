@@ -301,7 +301,7 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
               .maxTokenBytes(maxTokenBytes)
               .fetchTimeout(fetchTimeout)
               .outageTolerance(outageTolerance)
-              .allowHeaders(List.of("x5t", "x5t#S256"))
+              .allowHeaders(List.of("x5t"))
               .allowedTypes(allowedTypes);
       for (Supplier<TrustedIssuer> issuer : issuers) {
         vb.addIssuer(issuer.get());

@@ -206,6 +206,19 @@ class GatehouseConfigTest {
             "service_name: a\nuser_jwt:\n  issuers:\n    - { issuer: i, jwks_uri: \"http://idp.example/jwks\","
                 + " audiences: [a] }\n");
     assertEquals("user_jwt.issuers[0].jwks_uri", e.field());
+    for (String host : List.of("localhost", "localhost:9", "127.0.0.1.nip.io", "[::2]")) {
+      assertEquals(
+          "user_jwt.issuers[0].jwks_uri",
+          fails(
+                  "service_name: a\nuser_jwt:\n  issuers:\n    - { issuer: i, jwks_uri: \"http://"
+                      + host
+                      + "/jwks\", audiences: [a] }\n")
+              .field(),
+          host);
+    }
+    parse(
+        "service_name: a\nuser_jwt:\n  issuers:\n    - { issuer: i, jwks_uri: \"http://127.0.0.1:9/jwks\","
+            + " audiences: [a] }\n");
     parse(
         "service_name: a\nuser_jwt:\n  issuers:\n    - { issuer: i, jwks_uri: \"http://[::1]:9/jwks\","
             + " audiences: [a] }\n");

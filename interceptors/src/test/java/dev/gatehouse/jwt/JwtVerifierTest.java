@@ -3,6 +3,7 @@ package dev.gatehouse.jwt;
 import static dev.gatehouse.testing.TestTokens.claims;
 import static dev.gatehouse.testing.TestTokens.header;
 import static dev.gatehouse.testing.TestTokens.sign;
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -14,6 +15,7 @@ import com.nimbusds.jose.jwk.RSAKey;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.testing.TestTokens;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
@@ -111,6 +113,55 @@ class JwtVerifierTest {
   }
 
   @Test
+  void verify_numericDateOutsideRange_invalidClaimsWithoutException() {
+    defaults();
+    for (String name : List.of("exp", "iat", "nbf")) {
+      for (long value :
+          List.of(
+              100_000_000_000_000_000L,
+              JwtVerifier.MAX_NUMERIC_DATE + 1,
+              Long.MAX_VALUE,
+              -1L,
+              Long.MIN_VALUE)) {
+        Map<String, Object> c = claims("https://a.test", "u1", "api", NOW, 60);
+        c.put(name, value);
+        String token = sign(A, header("ES256", "a1"), c);
+        JwtVerification v = assertDoesNotThrow(() -> verifier.verify(token), name + "=" + value);
+        assertFalse(v.isVerified(), name + "=" + value);
+        assertEquals(Reason.INVALID_CLAIMS, v.reason(), name + "=" + value);
+      }
+    }
+  }
+
+  @Test
+  void verify_expAtUpperBound_verified() {
+    Map<String, Object> c = claims("https://a.test", "u1", "api", NOW, 60);
+    c.put("exp", JwtVerifier.MAX_NUMERIC_DATE);
+    JwtVerification v = defaults().verify(sign(A, header("ES256", "a1"), c));
+    assertTrue(v.isVerified(), v.toString());
+    assertEquals(Instant.ofEpochSecond(JwtVerifier.MAX_NUMERIC_DATE), v.token().expiry());
+  }
+
+  @Test
+  void verify_maxLifetimeWithIatZeroAndExpAtBound_lifetimeTooLong() {
+    verifier =
+        JwtVerifier.newBuilder()
+            .clock(Clock.fixed(NOW, ZoneOffset.UTC))
+            .maxLifetime(Duration.ofHours(1))
+            .addIssuer(
+                TrustedIssuer.newBuilder("https://a.test")
+                    .keys(JwksSource.of(new JWKSet(A)))
+                    .audience("api")
+                    .build())
+            .build();
+    Map<String, Object> c = claims("https://a.test", "u1", "api", NOW, 60);
+    c.put("iat", 0L);
+    c.put("exp", JwtVerifier.MAX_NUMERIC_DATE);
+    JwtVerification v = verifier.verify(sign(A, header("ES256", "a1"), c));
+    assertEquals(Reason.LIFETIME_TOO_LONG, v.reason());
+  }
+
+  @Test
   void verify_paddedSegment_malformed() {
     String t = sign(A, header("ES256", "a1"), claims("https://a.test", "u1", "api", NOW, 60));
     String[] p = t.split("\\.");
@@ -127,8 +178,26 @@ class JwtVerifierTest {
   void jwksUri_plainHttpNonLoopback_throws() {
     assertThrows(IllegalArgumentException.class, () -> JwksSource.uri("http://idp.example/jwks"));
     JwksSource.uri("http://127.0.0.1:1/jwks");
+    JwksSource.uri("http://127.255.0.9:1/jwks");
     JwksSource.uri("http://[::1]:1/jwks");
-    JwksSource.uri("http://localhost:1/jwks");
     JwksSource.uri("https://idp.example/jwks");
+    JwksSource.uri("https://localhost/jwks");
+  }
+
+  @Test
+  void jwksUri_plainHttpLoopbackName_throws() {
+    for (String uri :
+        List.of(
+            "http://localhost:1/jwks",
+            "http://LOCALHOST/jwks",
+            "http://localhost./jwks",
+            "http://127.0.0.1.nip.io/jwks",
+            "http://localtest.me/jwks",
+            "http://128.0.0.1/jwks",
+            "http://10.0.0.1/jwks",
+            "http://[::2]/jwks",
+            "http://[::]/jwks")) {
+      assertThrows(IllegalArgumentException.class, () -> JwksSource.uri(uri), uri);
+    }
   }
 }

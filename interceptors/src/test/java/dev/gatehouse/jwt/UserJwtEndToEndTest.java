@@ -255,6 +255,14 @@ class UserJwtEndToEndTest {
   }
 
   @Test
+  void anyUser_x5tS256Header_refusedDisallowedHeader() throws Exception {
+    start();
+    Map<String, Object> h = header("ES256", "ec1");
+    h.put("x5t#S256", "bm90LXVzZWQ");
+    assertEquals(Reason.DISALLOWED_HEADER, expectInvalid(sign(EC, h, claims())));
+  }
+
+  @Test
   void anyUser_typJose_refused() throws Exception {
     start();
     Map<String, Object> h = header("ES256", "ec1");
