@@ -63,6 +63,9 @@ public final class JwtVerifier implements AutoCloseable {
   /** The default maximum token size, 8 KiB. */
   public static final int DEFAULT_MAX_TOKEN_BYTES = 8 * 1024;
 
+  /** How many verified signatures are remembered by default (0 turns the cache off). */
+  public static final int DEFAULT_SIGNATURE_CACHE_SIZE = 10_000;
+
   /** The default clock skew, 30 s. */
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
 
@@ -97,10 +100,12 @@ public final class JwtVerifier implements AutoCloseable {
   private final Duration maxLifetime;
   private final ExecutorService executor;
   private final ScheduledExecutorService scheduler;
+  private final SignatureCache signatures;
 
   private JwtVerifier(Builder b) {
     this.clock = b.clock;
     this.skewSeconds = b.clockSkew.getSeconds();
+    this.signatures = new SignatureCache(b.signatureCacheSize);
     this.maxTokenBytes = b.maxTokenBytes;
     this.requireIssuedAt = b.requireIssuedAt;
     this.maxLifetime = b.maxLifetime;
@@ -235,12 +240,17 @@ public final class JwtVerifier implements AutoCloseable {
     }
     String who = "issuer " + iss + " kid " + (kid == null ? "-" : LogSafe.quote(kid));
     try {
-      JWSObject jws = JWSObject.parse(raw.token);
-      if (!alg.equals(jws.getHeader().getAlgorithm().getName())) {
-        return JwtVerification.rejected(Reason.ALGORITHM_NOT_ALLOWED, who + ": alg mismatch");
-      }
-      if (!jws.verify(verifierFor(lookup.key))) {
-        return JwtVerification.rejected(Reason.BAD_SIGNATURE, who + ": signature does not verify");
+      // The same token under the same key object verified before: the result cannot differ.
+      if (!signatures.verifiedBefore(raw.token, lookup.key)) {
+        JWSObject jws = JWSObject.parse(raw.token);
+        if (!alg.equals(jws.getHeader().getAlgorithm().getName())) {
+          return JwtVerification.rejected(Reason.ALGORITHM_NOT_ALLOWED, who + ": alg mismatch");
+        }
+        if (!jws.verify(verifierFor(lookup.key))) {
+          return JwtVerification.rejected(
+              Reason.BAD_SIGNATURE, who + ": signature does not verify");
+        }
+        signatures.remember(raw.token, lookup.key);
       }
     } catch (ParseException e) {
       return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, who + ": not a JWS");
@@ -386,6 +396,7 @@ public final class JwtVerifier implements AutoCloseable {
     private int maxTokenBytes = DEFAULT_MAX_TOKEN_BYTES;
     private Duration fetchTimeout = DEFAULT_FETCH_TIMEOUT;
     private Duration outageTolerance = DEFAULT_OUTAGE_TOLERANCE;
+    private int signatureCacheSize = DEFAULT_SIGNATURE_CACHE_SIZE;
     private final Set<String> extraHeaders = new LinkedHashSet<>();
     private final Set<String> allowedTypes = new LinkedHashSet<>(Set.of("JWT"));
     private boolean requireIssuedAt;
@@ -426,6 +437,19 @@ public final class JwtVerifier implements AutoCloseable {
     /** How long cached keys keep serving while the JWKS cannot be fetched, default 1 h. */
     public Builder outageTolerance(Duration tolerance) {
       this.outageTolerance = requireNonNull(tolerance, "tolerance");
+      return this;
+    }
+
+    /**
+     * How many verified signatures to remember (default 10 000; 0 turns the cache off). A token
+     * presented again under the same key then skips the signature check only; every other check
+     * runs on every call.
+     */
+    public Builder signatureCacheSize(int size) {
+      if (size < 0) {
+        throw new IllegalArgumentException("signature cache size must not be negative");
+      }
+      this.signatureCacheSize = size;
       return this;
     }
 
