@@ -31,7 +31,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * 7520 groups' key {@code alg} disagrees with the JWS, and Gatehouse honours the key's {@code alg},
  * so those valid cases are refused.
  */
-class WycheproofJwsTest {
+class JwsVectorSweepTest {
   private static final Set<Integer> IDENTICAL_TO_VALID = Set.of(367, 370);
   private static final AtomicInteger validAccepted = new AtomicInteger();
   private static final AtomicInteger validRefused = new AtomicInteger();
