@@ -117,18 +117,26 @@ final class ConfigParser {
     Optional<SignedTokenConfig> signedToken = Optional.empty();
     Optional<MeshIdentityConfig> mesh = Optional.empty();
     Optional<SharedSecretConfig> secret = Optional.empty();
+    Optional<GatehouseConfig.PeerCertificateConfig> peer = Optional.empty();
+    Optional<GatehouseConfig.SpiffeJwtConfig> spiffeJwt = Optional.empty();
     Optional<Obj> internal = root.optionalObj("internal");
     if (internal.isPresent()) {
       Obj in = internal.get();
-      for (String unsupported : List.of("spiffe_jwt", "peer_certificate")) {
-        if (in.has(unsupported)) {
-          throw new ConfigException(
-              in.path(unsupported), "not supported by this version of Gatehouse");
-        }
-      }
       signedToken = in.optionalObj("signed_token").map(this::signedToken);
       mesh = in.optionalObj("mesh_identity").map(this::mesh);
       secret = in.optionalObj("shared_secret").map(o -> sharedSecret(o, devMode));
+      peer = in.optionalObj("peer_certificate").map(this::peerCertificate);
+      spiffeJwt = in.optionalObj("spiffe_jwt").map(this::spiffeJwt);
+      if (spiffeJwt.isPresent()
+          && signedToken.isPresent()
+          && spiffeJwt.get().header().equals(signedToken.get().header())) {
+        throw new ConfigException(
+            "internal.spiffe_jwt.header",
+            "spiffe_jwt and signed_token both read "
+                + spiffeJwt.get().header()
+                + "; give one of them its own header (a credential one source refuses would"
+                + " never reach the other)");
+      }
       in.finish();
     }
     root.finish();
@@ -153,7 +161,100 @@ final class ConfigParser {
         userJwt,
         signedToken,
         mesh,
-        secret);
+        secret,
+        peer,
+        spiffeJwt);
+  }
+
+  private GatehouseConfig.PeerCertificateConfig peerCertificate(Obj o) {
+    List<GatehouseConfig.TrustBundle> bundles = o.list("trust_bundles", this::trustBundle);
+    if (bundles.isEmpty()) {
+      throw new ConfigException(o.path("trust_bundles"), "at least one trust bundle is required");
+    }
+    uniqueTrustDomains(o, "trust_bundles", bundles.stream().map(b -> b.trustDomain()).toList());
+    List<GatehouseConfig.SpiffeAllowEntry> allow = spiffeAllow(o);
+    o.finish();
+    return new GatehouseConfig.PeerCertificateConfig(bundles, allow);
+  }
+
+  private GatehouseConfig.TrustBundle trustBundle(Obj o) {
+    String td = trustDomain(o, "trust_domain");
+    Path ca = baseDir.resolve(o.requiredString("ca_file")).normalize();
+    if (!Files.isReadable(ca)) {
+      throw new ConfigException(o.path("ca_file"), "cannot read " + ca);
+    }
+    o.finish();
+    return new GatehouseConfig.TrustBundle(td, ca);
+  }
+
+  private GatehouseConfig.SpiffeJwtConfig spiffeJwt(Obj o) {
+    String header = header(o, "authorization");
+    List<GatehouseConfig.JwtBundle> bundles = o.list("bundles", this::jwtBundle);
+    if (bundles.isEmpty()) {
+      throw new ConfigException(o.path("bundles"), "at least one bundle is required");
+    }
+    uniqueTrustDomains(o, "bundles", bundles.stream().map(b -> b.trustDomain()).toList());
+    List<String> algorithms = algorithms(o);
+    List<GatehouseConfig.SpiffeAllowEntry> allow = spiffeAllow(o);
+    o.finish();
+    return new GatehouseConfig.SpiffeJwtConfig(header, bundles, allow, algorithms);
+  }
+
+  private GatehouseConfig.JwtBundle jwtBundle(Obj o) {
+    String td = trustDomain(o, "trust_domain");
+    KeySource keys = keys(o);
+    o.finish();
+    return new GatehouseConfig.JwtBundle(td, keys);
+  }
+
+  private List<GatehouseConfig.SpiffeAllowEntry> spiffeAllow(Obj o) {
+    List<GatehouseConfig.SpiffeAllowEntry> allow = o.list("allow", this::spiffeAllowEntry);
+    if (allow.isEmpty()) {
+      throw new ConfigException(o.path("allow"), "at least one allow entry is required");
+    }
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < allow.size(); i++) {
+      GatehouseConfig.SpiffeAllowEntry e = allow.get(i);
+      String k = e.identity().map(x -> "id:" + x).orElse("td:" + e.trustDomain().orElse(""));
+      if (!seen.add(k)) {
+        throw new ConfigException(o.path("allow[" + i + "]"), "listed twice");
+      }
+    }
+    return allow;
+  }
+
+  private GatehouseConfig.SpiffeAllowEntry spiffeAllowEntry(Obj o) {
+    boolean id = o.has("identity");
+    boolean td = o.has("trust_domain");
+    if (id == td) {
+      throw new ConfigException(o.path("identity"), "exactly one of identity and trust_domain");
+    }
+    Optional<String> identity = id ? Optional.of(o.requiredString("identity")) : Optional.empty();
+    Optional<String> domain = td ? Optional.of(trustDomain(o, "trust_domain")) : Optional.empty();
+    List<String> roles = o.stringList("roles");
+    List<String> scopes = o.stringList("scopes");
+    o.finish();
+    return new GatehouseConfig.SpiffeAllowEntry(identity, domain, roles, scopes);
+  }
+
+  /** A trust domain name as SPIFFE spells it: lower case, at most 255 bytes, never normalised. */
+  private static String trustDomain(Obj o, String key) {
+    String td = o.requiredString(key);
+    if (td.length() > 255 || !td.matches("[a-z0-9._-]+")) {
+      throw new ConfigException(
+          o.path(key), "must be a trust domain name: lower-case letters, digits, '.', '-', '_'");
+    }
+    return td;
+  }
+
+  private static void uniqueTrustDomains(Obj o, String key, List<String> names) {
+    Set<String> seen = new HashSet<>();
+    for (int i = 0; i < names.size(); i++) {
+      if (!seen.add(names.get(i))) {
+        throw new ConfigException(
+            o.path(key + "[" + i + "].trust_domain"), "trust domain listed twice: " + names.get(i));
+      }
+    }
   }
 
   private OverrideConfig override(Obj o) {

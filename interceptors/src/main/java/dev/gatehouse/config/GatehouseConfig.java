@@ -24,6 +24,8 @@ import java.util.Optional;
  * @param signedToken signed service tokens, if configured
  * @param meshIdentity mesh-forwarded identity, if configured
  * @param sharedSecret the dev-only shared secret, if configured
+ * @param peerCertificate X.509-SVIDs over mTLS, if configured
+ * @param spiffeJwt JWT-SVIDs, if configured
  */
 public record GatehouseConfig(
     String serviceName,
@@ -34,7 +36,9 @@ public record GatehouseConfig(
     Optional<UserJwtConfig> userJwt,
     Optional<SignedTokenConfig> signedToken,
     Optional<MeshIdentityConfig> meshIdentity,
-    Optional<SharedSecretConfig> sharedSecret) {
+    Optional<SharedSecretConfig> sharedSecret,
+    Optional<PeerCertificateConfig> peerCertificate,
+    Optional<SpiffeJwtConfig> spiffeJwt) {
 
   /** Largest configuration file read, in bytes. */
   public static final int MAX_FILE_BYTES = 1 << 20;
@@ -48,6 +52,8 @@ public record GatehouseConfig(
     requireNonNull(signedToken, "signedToken");
     requireNonNull(meshIdentity, "meshIdentity");
     requireNonNull(sharedSecret, "sharedSecret");
+    requireNonNull(peerCertificate, "peerCertificate");
+    requireNonNull(spiffeJwt, "spiffeJwt");
   }
 
   /**
@@ -281,6 +287,96 @@ public record GatehouseConfig(
           + ", roles="
           + roles
           + "]";
+    }
+  }
+
+  /**
+   * One allow entry of a SPIFFE-based source: exactly one of an exact SPIFFE ID or a whole trust
+   * domain.
+   *
+   * @param identity an exact SPIFFE ID
+   * @param trustDomain every ID of this trust domain
+   * @param roles roles granted
+   * @param scopes scopes granted
+   */
+  public record SpiffeAllowEntry(
+      Optional<String> identity,
+      Optional<String> trustDomain,
+      List<String> roles,
+      List<String> scopes) {
+    /** Validates and copies. */
+    public SpiffeAllowEntry {
+      if (identity.isPresent() == trustDomain.isPresent()) {
+        throw new IllegalArgumentException("exactly one of identity and trust_domain");
+      }
+      roles = List.copyOf(roles);
+      scopes = List.copyOf(scopes);
+    }
+  }
+
+  /**
+   * A trust domain's X.509 CA bundle.
+   *
+   * @param trustDomain the trust domain
+   * @param caFile PEM file of its CA certificates
+   */
+  public record TrustBundle(String trustDomain, Path caFile) {
+    /** Validates. */
+    public TrustBundle {
+      requireNonNull(trustDomain, "trustDomain");
+      requireNonNull(caFile, "caFile");
+    }
+  }
+
+  /**
+   * {@code internal.peer_certificate}: X.509-SVIDs presented over app-terminated mTLS.
+   *
+   * @param trustBundles the CA bundle of each trusted trust domain
+   * @param allow the identities or trust domains trusted, with their grants
+   */
+  public record PeerCertificateConfig(
+      List<TrustBundle> trustBundles, List<SpiffeAllowEntry> allow) {
+    /** Validates and copies. */
+    public PeerCertificateConfig {
+      trustBundles = List.copyOf(trustBundles);
+      allow = List.copyOf(allow);
+    }
+  }
+
+  /**
+   * A trust domain's JWT bundle (a JWKS).
+   *
+   * @param trustDomain the trust domain
+   * @param keys where its JWKS comes from
+   */
+  public record JwtBundle(String trustDomain, KeySource keys) {
+    /** Validates. */
+    public JwtBundle {
+      requireNonNull(trustDomain, "trustDomain");
+      requireNonNull(keys, "keys");
+    }
+  }
+
+  /**
+   * {@code internal.spiffe_jwt}: JWT-SVIDs.
+   *
+   * @param header credential header (default {@code authorization}); must differ from {@code
+   *     signed_token}'s
+   * @param bundles the JWT bundle of each trusted trust domain
+   * @param allow the identities or trust domains trusted, with their grants
+   * @param algorithms allowed algorithms (default ES256, RS256, PS256)
+   */
+  public record SpiffeJwtConfig(
+      String header,
+      List<JwtBundle> bundles,
+      List<SpiffeAllowEntry> allow,
+      List<String> algorithms) {
+    /** Validates and copies. */
+    public SpiffeJwtConfig {
+      requireNonNull(header, "header");
+      bundles = List.copyOf(bundles);
+      allow = List.copyOf(allow);
+      algorithms = List.copyOf(algorithms);
     }
   }
 }

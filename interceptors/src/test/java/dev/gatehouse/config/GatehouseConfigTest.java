@@ -316,9 +316,68 @@ class GatehouseConfigTest {
   }
 
   @Test
-  void parse_unsupportedSources_refusedByName() {
+  void parse_spiffeSections_read() throws Exception {
+    Files.writeString(dir.resolve("ca.pem"), "placeholder");
+    GatehouseConfig c =
+        parse(
+            "service_name: a\ninternal:\n"
+                + "  peer_certificate:\n"
+                + "    trust_bundles: [{ trust_domain: cluster.local, ca_file: ca.pem }]\n"
+                + "    allow:\n"
+                + "      - { identity: \"spiffe://cluster.local/ns/a/sa/w\", roles: [r] }\n"
+                + "      - { trust_domain: cluster.local }\n"
+                + "  spiffe_jwt:\n"
+                + "    header: x-jwt-svid\n"
+                + "    bundles: [{ trust_domain: cluster.local, jwks_file: billing.jwks.json }]\n"
+                + "    allow: [{ trust_domain: cluster.local, scopes: [s] }]\n"
+                + "  signed_token:\n"
+                + "    issuers: [{ issuer: w, jwks_file: billing.jwks.json }]\n");
+    var peer = c.peerCertificate().orElseThrow();
+    assertEquals(dir.resolve("ca.pem"), peer.trustBundles().get(0).caFile());
+    assertEquals(Optional.of("cluster.local"), peer.allow().get(1).trustDomain());
+    var jwt = c.spiffeJwt().orElseThrow();
+    assertEquals("x-jwt-svid", jwt.header());
+    assertEquals(List.of("s"), jwt.allow().get(0).scopes());
+  }
+
+  @Test
+  void parse_spiffeSections_strict() throws Exception {
+    Files.writeString(dir.resolve("ca.pem"), "placeholder");
     assertEquals(
-        "internal.spiffe_jwt", fails("service_name: a\ninternal:\n  spiffe_jwt: {}\n").field());
+        "internal.spiffe_jwt.bundles",
+        fails("service_name: a\ninternal:\n  spiffe_jwt: {}\n").field());
+    assertEquals(
+        "internal.peer_certificate.trust_bundles[0].trust_domain",
+        fails(
+                "service_name: a\ninternal:\n  peer_certificate:\n"
+                    + "    trust_bundles: [{ trust_domain: Cluster.Local, ca_file: ca.pem }]\n"
+                    + "    allow: [{ trust_domain: cluster.local }]\n")
+            .field());
+    assertEquals(
+        "internal.peer_certificate.allow[0].identity",
+        fails(
+                "service_name: a\ninternal:\n  peer_certificate:\n"
+                    + "    trust_bundles: [{ trust_domain: td, ca_file: ca.pem }]\n"
+                    + "    allow: [{ trust_domain: td, identity: \"spiffe://td/x\" }]\n")
+            .field());
+    assertEquals(
+        "internal.peer_certificate.trust_bundles[0].ca_file",
+        fails(
+                "service_name: a\ninternal:\n  peer_certificate:\n"
+                    + "    trust_bundles: [{ trust_domain: td, ca_file: missing.pem }]\n"
+                    + "    allow: [{ trust_domain: td }]\n")
+            .field());
+    // Both token sources on one header: one would refuse the other's credential.
+    assertEquals(
+        "internal.spiffe_jwt.header",
+        fails(
+                "service_name: a\ninternal:\n"
+                    + "  spiffe_jwt:\n"
+                    + "    bundles: [{ trust_domain: td, jwks_file: billing.jwks.json }]\n"
+                    + "    allow: [{ trust_domain: td }]\n"
+                    + "  signed_token:\n"
+                    + "    issuers: [{ issuer: w, jwks_file: billing.jwks.json }]\n")
+            .field());
   }
 
   @Test
