@@ -308,6 +308,10 @@ public final class JwtVerifier implements AutoCloseable {
     if (iat != null && nowMillis < saturatedMillis(iat, -skewSeconds)) {
       return JwtVerification.rejected(Reason.NOT_YET_VALID, who + ": iat in the future");
     }
+    if (maxLifetime != null && iat == null) {
+      return JwtVerification.rejected(
+          Reason.INVALID_CLAIMS, who + ": iat missing, so the lifetime cannot be bounded");
+    }
     if (maxLifetime != null && lifetimeExceeds(expSeconds, iat, maxLifetime.getSeconds())) {
       return JwtVerification.rejected(
           Reason.LIFETIME_TOO_LONG,

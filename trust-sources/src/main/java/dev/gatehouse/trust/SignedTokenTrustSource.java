@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -25,6 +26,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Internal trust source for per-service signed JWTs in {@code authorization: Bearer <jwt>}.
@@ -68,16 +71,18 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
 
   private static final int MAX_JTI_LENGTH = 256;
 
+  private final SharedVerifier shared;
   private final JwtVerifier verifier;
+  private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<String, ServiceTokenIssuer> issuers;
   private final String header;
   private final boolean replayDefault;
   private final ReplayCache replayCache;
   private final Clock clock;
-  private final long skewMillis;
 
-  private SignedTokenTrustSource(JwtVerifier verifier, Builder b) {
-    this.verifier = verifier;
+  private SignedTokenTrustSource(SharedVerifier shared, Builder b) {
+    this.shared = shared;
+    this.verifier = shared.verifier;
     Map<String, ServiceTokenIssuer> map = new LinkedHashMap<>();
     b.issuers.forEach(i -> map.put(i.issuer(), i));
     this.issuers = Map.copyOf(map);
@@ -88,7 +93,6 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
             ? b.inheritedReplayCache
             : new ReplayCache(b.replayCacheSize);
     this.clock = b.clock;
-    this.skewMillis = b.clockSkew.toMillis();
   }
 
   /** A new builder. */
@@ -174,7 +178,9 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
         return AuthResult.rejected(
             Reason.INVALID_CLAIMS, who + ": jti missing (replay protection)");
       }
-      long expiresAt = jwt.expiry().toEpochMilli() + skewMillis;
+      // Remember the jti until no configuration could still accept the token: exp plus the
+      // largest skew there can ever be, so a reload that raises the skew opens no replay window.
+      long expiresAt = jwt.expiry().toEpochMilli() + JwtVerifier.MAX_CLOCK_SKEW.toMillis();
       switch (replayCache.register(iss + "\u0000" + jti.get(), expiresAt, clock.millis())) {
         case REPLAYED:
           return AuthResult.rejected(Reason.REPLAYED, who + ": jti already used");
@@ -214,10 +220,35 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     return Optional.of(out);
   }
 
-  /** Stops the key refresh threads. */
+  /** Stops the key refresh threads (once no source sharing the verifier is open). */
   @Override
   public void close() {
-    verifier.close();
+    if (closed.compareAndSet(false, true)) {
+      shared.release();
+    }
+  }
+
+  /** A verifier (keys and their caches) that successive sources of a reload can share. */
+  private static final class SharedVerifier {
+    final JwtVerifier verifier;
+    private final AtomicInteger owners = new AtomicInteger(1);
+
+    SharedVerifier(JwtVerifier verifier) {
+      this.verifier = verifier;
+    }
+
+    SharedVerifier retain() {
+      if (owners.getAndIncrement() <= 0) {
+        throw new IllegalStateException("signed_token: the verifier to share is already closed");
+      }
+      return this;
+    }
+
+    void release() {
+      if (owners.decrementAndGet() == 0) {
+        verifier.close();
+      }
+    }
   }
 
   @Override
@@ -234,6 +265,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     private boolean replayProtection;
     private int replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE;
     private ReplayCache inheritedReplayCache;
+    private SignedTokenTrustSource sharedFrom;
     private Duration clockSkew = JwtVerifier.DEFAULT_CLOCK_SKEW;
     private Clock clock = Clock.systemUTC();
     private int maxTokenBytes = JwtVerifier.DEFAULT_MAX_TOKEN_BYTES;
@@ -276,6 +308,18 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
      */
     public Builder replayProtection(boolean on) {
       this.replayProtection = on;
+      return this;
+    }
+
+    /**
+     * Shares the verifier of the source this one replaces: its issuers' keys and key caches (which
+     * may be riding out a JWKS outage). Only for a reload in which every issuer's name, keys and
+     * algorithms, the clock skew, the max TTL and the service name are unchanged (grants, cluster
+     * ids and replay settings may change); the caller guarantees that. The verifier is closed when
+     * the last source sharing it is.
+     */
+    public Builder shareVerifierOf(SignedTokenTrustSource previous) {
+      this.sharedFrom = requireNonNull(previous, "previous");
       return this;
     }
 
@@ -347,6 +391,15 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
       if (replayCacheSize < 1) {
         throw new IllegalArgumentException("signed_token: replay cache size must be positive");
       }
+      if (sharedFrom != null) {
+        Set<String> names = new HashSet<>();
+        issuers.forEach(x -> names.add(x.issuer()));
+        if (!names.equals(sharedFrom.issuers.keySet())) {
+          throw new IllegalArgumentException(
+              "signed_token: a shared verifier needs the same issuers");
+        }
+        return new SignedTokenTrustSource(sharedFrom.shared.retain(), this);
+      }
       JwtVerifier.Builder vb =
           JwtVerifier.newBuilder()
               .clock(clock)
@@ -362,7 +415,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
         i.algorithms().ifPresent(tb::algorithms);
         vb.addIssuer(tb.build());
       }
-      return new SignedTokenTrustSource(vb.build(), this);
+      return new SignedTokenTrustSource(new SharedVerifier(vb.build()), this);
     }
   }
 }

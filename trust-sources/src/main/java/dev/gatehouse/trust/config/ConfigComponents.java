@@ -44,7 +44,7 @@ final class ConfigComponents {
 
   /** The named sections of {@code config} that are present, reusing state of {@code previous}. */
   static Components create(
-      GatehouseConfig config, Set<String> sections, Optional<Components> previous) {
+      GatehouseConfig config, Set<String> sections, Optional<ComponentFactory.Previous> previous) {
     List<Authenticator> built = new ArrayList<>();
     try {
       Map<String, TrustSource> sources = new LinkedHashMap<>();
@@ -56,7 +56,7 @@ final class ConfigComponents {
       if (config.signedToken().isPresent() && sections.contains(SignedTokenTrustSource.NAME)) {
         Optional<SignedTokenTrustSource> before =
             previous
-                .map(p -> p.trustSources().get(SignedTokenTrustSource.NAME))
+                .map(p -> p.components().trustSources().get(SignedTokenTrustSource.NAME))
                 .filter(SignedTokenTrustSource.class::isInstance)
                 .map(SignedTokenTrustSource.class::cast);
         sources.put(
@@ -64,7 +64,12 @@ final class ConfigComponents {
             track(
                 built,
                 "internal.signed_token",
-                () -> signedToken(config, config.signedToken().get(), before)));
+                () ->
+                    signedToken(
+                        config,
+                        config.signedToken().get(),
+                        before,
+                        previous.filter(p -> sameVerifier(p.config(), config)).isPresent())));
       }
       if (config.sharedSecret().isPresent()
           && sections.contains(InsecureSharedSecretTrustSource.NAME)) {
@@ -124,7 +129,8 @@ final class ConfigComponents {
   private static SignedTokenTrustSource signedToken(
       GatehouseConfig config,
       GatehouseConfig.SignedTokenConfig c,
-      Optional<SignedTokenTrustSource> before) {
+      Optional<SignedTokenTrustSource> before,
+      boolean keysUnchanged) {
     SignedTokenTrustSource.Builder b =
         SignedTokenTrustSource.newBuilder()
             .serviceName(config.serviceName())
@@ -134,6 +140,8 @@ final class ConfigComponents {
             .clockSkew(config.clockSkew());
     // A reload must not open a replay window: the new source keeps the old one's seen tokens.
     before.ifPresent(b::continueReplayCacheOf);
+    // Only grants, cluster ids or replay settings changed: keep the keys and their caches.
+    before.filter(x -> keysUnchanged).ifPresent(b::shareVerifierOf);
     for (GatehouseConfig.ServiceIssuer i : c.issuers()) {
       ServiceTokenIssuer.Builder ib =
           ServiceTokenIssuer.newBuilder(i.issuer())
@@ -146,6 +154,30 @@ final class ConfigComponents {
       b.addIssuer(ib.build());
     }
     return b.build();
+  }
+
+  /**
+   * Whether the verifier-relevant settings of {@code signed_token} are the same: service name,
+   * clock skew, max TTL, and every issuer's name, keys and algorithms.
+   */
+  static boolean sameVerifier(GatehouseConfig a, GatehouseConfig b) {
+    if (a.signedToken().isEmpty() || b.signedToken().isEmpty()) {
+      return false;
+    }
+    GatehouseConfig.SignedTokenConfig x = a.signedToken().get();
+    GatehouseConfig.SignedTokenConfig y = b.signedToken().get();
+    return a.serviceName().equals(b.serviceName())
+        && a.clockSkew().equals(b.clockSkew())
+        && x.maxTtl().equals(y.maxTtl())
+        && verifierView(x).equals(verifierView(y));
+  }
+
+  private static Map<String, List<Object>> verifierView(GatehouseConfig.SignedTokenConfig c) {
+    Map<String, List<Object>> out = new LinkedHashMap<>();
+    for (GatehouseConfig.ServiceIssuer i : c.issuers()) {
+      out.put(i.issuer(), List.of(i.keys(), i.algorithms()));
+    }
+    return out;
   }
 
   private static MeshIdentityTrustSource mesh(MeshIdentityConfig c) {

@@ -231,7 +231,8 @@ public final class ConfiguredGatehouse implements AutoCloseable {
       changed.add(SIGNED_TOKEN);
     }
     Components old = live.get();
-    Components built = create(factory, next, changed, Optional.of(old));
+    Components built =
+        create(factory, next, changed, Optional.of(new ComponentFactory.Previous(cur, old)));
     Components merged;
     try {
       Optional<Authenticator> user = old.user();
@@ -300,7 +301,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
       ComponentFactory factory,
       GatehouseConfig config,
       Set<String> sections,
-      Optional<Components> previous) {
+      Optional<ComponentFactory.Previous> previous) {
     try {
       return factory.create(config, sections, previous);
     } catch (ConfigException e) {
@@ -318,11 +319,15 @@ public final class ConfiguredGatehouse implements AutoCloseable {
   /** Stops the watcher and closes every authenticator. */
   @Override
   public void close() {
-    executor.shutdownNow();
-    for (List<Authenticator> pending : List.copyOf(pendingClose)) {
-      closeQuietly(pending);
+    synchronized (reloadLock) {
+      executor.shutdownNow();
+      for (List<Authenticator> pending : List.copyOf(pendingClose)) {
+        closeQuietly(pending);
+      }
+      gatehouse.close();
+      // The chain holds slots; the live authenticators behind them are closed here.
+      live.get().closeAll();
     }
-    gatehouse.close();
   }
 
   /** A reload that would change restart-only settings. */

@@ -63,7 +63,7 @@ class CloseLiveReview2Test {
           }
         };
     ComponentFactory factory =
-        (GatehouseConfig c, Set<String> sections, Optional<Components> previous) -> {
+        (GatehouseConfig c, Set<String> sections, Optional<ComponentFactory.Previous> previous) -> {
           Map<String, TrustSource> sources = new LinkedHashMap<>();
           ConfiguredGatehouseReloadTest.AllowListSource s =
               new ConfiguredGatehouseReloadTest.AllowListSource(c.meshIdentity().get());
