@@ -125,7 +125,8 @@ class PeerCertificateNettyTest {
     return ProbeGrpc.newBlockingStub(channel).withDeadlineAfter(10, TimeUnit.SECONDS);
   }
 
-  private void assertRefusedOnWorker(Clock clock, Issued client, Reason reason) throws Exception {
+  private void assertRefusedOnWorker(Clock clock, Issued client, Reason reason, String detail)
+      throws Exception {
     withServer(
         clock,
         client,
@@ -138,11 +139,12 @@ class PeerCertificateNettyTest {
           assertEquals(AuthStatus.INVALID_TEXT, e.getStatus().getDescription());
           assertEquals(0, h.handlerRuns());
           assertEquals(reason, events.get(0).reason(), events.toString());
+          assertTrue(events.get(0).detail().contains(detail), events.get(0).detail());
         });
   }
 
-  private void assertRefusedOnWorker(Issued client) throws Exception {
-    assertRefusedOnWorker(Clock.systemUTC(), client, Reason.INVALID_CERTIFICATE);
+  private void assertRefusedOnWorker(Issued client, String detail) throws Exception {
+    assertRefusedOnWorker(Clock.systemUTC(), client, Reason.INVALID_CERTIFICATE, detail);
   }
 
   private static Issued leaf(Spec spec) {
@@ -204,50 +206,56 @@ class PeerCertificateNettyTest {
 
   @Test
   void worker_zeroUriSans_invalidCredentials() throws Exception {
-    assertRefusedOnWorker(leaf(new Spec().dns("worker.example.org")));
+    assertRefusedOnWorker(leaf(new Spec().dns("worker.example.org")), "0 URI SANs");
   }
 
   @Test
   void worker_twoUriSans_invalidCredentials() throws Exception {
-    assertRefusedOnWorker(leaf(Spec.svid(WORKER).uri(READER)));
+    assertRefusedOnWorker(leaf(Spec.svid(WORKER).uri(READER)), "2 URI SANs");
   }
 
   @Test
   void worker_leafIsCa_invalidCredentials() throws Exception {
-    assertRefusedOnWorker(leaf(Spec.svid(WORKER).ca(true)));
+    assertRefusedOnWorker(leaf(Spec.svid(WORKER).ca(true)), "is a CA");
   }
 
   @Test
   void worker_leafWithoutDigitalSignature_invalidCredentials() throws Exception {
-    assertRefusedOnWorker(leaf(Spec.svid(WORKER).keyUsage(KeyUsage.keyAgreement, true)));
+    assertRefusedOnWorker(
+        leaf(Spec.svid(WORKER).keyUsage(KeyUsage.keyAgreement, true)), "lacks digitalSignature");
   }
 
   @Test
   void worker_keyCertSignOnLeaf_invalidCredentials() throws Exception {
     assertRefusedOnWorker(
-        leaf(Spec.svid(WORKER).keyUsage(KeyUsage.digitalSignature | KeyUsage.keyCertSign, true)));
+        leaf(Spec.svid(WORKER).keyUsage(KeyUsage.digitalSignature | KeyUsage.keyCertSign, true)),
+        "keyUsage has keyCertSign");
   }
 
   @Test
   void worker_nonCriticalKeyUsage_invalidCredentials() throws Exception {
-    assertRefusedOnWorker(leaf(Spec.svid(WORKER).keyUsage(KeyUsage.digitalSignature, false)));
+    assertRefusedOnWorker(
+        leaf(Spec.svid(WORKER).keyUsage(KeyUsage.digitalSignature, false)), "not critical");
   }
 
   @Test
   void worker_certificateFromAnotherTrustDomain_invalidCredentials() throws Exception {
-    assertRefusedOnWorker(TestPki.leaf(CA_B, Spec.svid("spiffe://other.org/ns/trips/sa/worker")));
+    assertRefusedOnWorker(
+        TestPki.leaf(CA_B, Spec.svid("spiffe://other.org/ns/trips/sa/worker")),
+        "no bundle is configured for trust domain other.org");
   }
 
   @Test
   void worker_ourIdSignedByAnotherTrustDomainsCa_invalidCredentials() throws Exception {
-    assertRefusedOnWorker(TestPki.leaf(CA_B, Spec.svid(WORKER)));
+    assertRefusedOnWorker(TestPki.leaf(CA_B, Spec.svid(WORKER)), "does not validate");
   }
 
   @Test
   void worker_expiredAtInjectedClock_invalidCredentials() throws Exception {
     Issued client = leaf(Spec.svid(WORKER));
     Instant after = client.cert().getNotAfter().toInstant().plusSeconds(1);
-    assertRefusedOnWorker(Clock.fixed(after, ZoneOffset.UTC), client, Reason.INVALID_CERTIFICATE);
+    assertRefusedOnWorker(
+        Clock.fixed(after, ZoneOffset.UTC), client, Reason.INVALID_CERTIFICATE, "expired");
   }
 
   @Test
@@ -255,7 +263,8 @@ class PeerCertificateNettyTest {
     assertRefusedOnWorker(
         Clock.systemUTC(),
         leaf(Spec.svid("spiffe://example.org/ns/trips/sa/intruder")),
-        Reason.IDENTITY_NOT_ALLOWED);
+        Reason.IDENTITY_NOT_ALLOWED,
+        "not on the peer_certificate allow-list");
   }
 
   @Test
