@@ -68,6 +68,15 @@ class PeerCertificateNettyTest {
   }
 
   private void withServer(Clock clock, Issued client, Body body) throws Exception {
+    withServer(clock, client, false, body);
+  }
+
+  /**
+   * @param tlsValidatesBundle the server's TLS trust manager validates client chains against the
+   *     bundle (REQUIRE) instead of accepting any certificate (OPTIONAL)
+   */
+  private void withServer(Clock clock, Issued client, boolean tlsValidatesBundle, Body body)
+      throws Exception {
     PeerCertificateTrustSource source =
         PeerCertificateTrustSource.newBuilder()
             .addBundle(A, List.of(CA_A.cert()))
@@ -91,8 +100,11 @@ class PeerCertificateNettyTest {
       SslContext serverTls =
           GrpcSslContexts.configure(
                   SslContextBuilder.forServer(SERVER.key(), SERVER.presented()), SslProvider.JDK)
-              .clientAuth(ClientAuth.OPTIONAL)
-              .trustManager(InsecureTrustManagerFactory.INSTANCE)
+              .clientAuth(tlsValidatesBundle ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL)
+              .trustManager(
+                  tlsValidatesBundle
+                      ? new BundleTrust(CA_A).factory()
+                      : InsecureTrustManagerFactory.INSTANCE)
               .build();
       Server server =
           gatehouse
@@ -265,6 +277,49 @@ class PeerCertificateNettyTest {
         leaf(Spec.svid("spiffe://example.org/ns/trips/sa/intruder")),
         Reason.IDENTITY_NOT_ALLOWED,
         "not on the peer_certificate allow-list");
+  }
+
+  @Test
+  void workerFinisher_tlsLayerAlsoValidatesBundle_accepted() throws Exception {
+    withServer(
+        Clock.systemUTC(),
+        leaf(Spec.svid(WORKER)),
+        true,
+        (h, channel) -> {
+          stub(channel).workerFinisher(Req.getDefaultInstance());
+          assertEquals(1, h.handlerRuns());
+          assertEquals(WORKER, h.seen().get(0).context().orElseThrow().subject());
+        });
+  }
+
+  @Test
+  void worker_tlsLayerValidatesBundleAndOtherDomainsCert_handshakeFailsBeforeChain()
+      throws Exception {
+    withServer(
+        Clock.systemUTC(),
+        TestPki.leaf(CA_B, Spec.svid(WORKER)),
+        true,
+        (h, channel) -> {
+          StatusRuntimeException e =
+              assertThrows(
+                  StatusRuntimeException.class,
+                  () -> stub(channel).worker(Req.getDefaultInstance()));
+          assertEquals(Status.Code.UNAVAILABLE, e.getStatus().getCode());
+          assertEquals(0, h.handlerRuns());
+          assertTrue(events.isEmpty(), "the chain never ran: " + events);
+        });
+  }
+
+  /** A trust manager factory trusting one CA, with the JDK's PKIX checks for TLS clients. */
+  private record BundleTrust(Issued ca) {
+    javax.net.ssl.TrustManagerFactory factory() throws Exception {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setCertificateEntry("ca", ca.cert());
+      javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
+      tmf.init(ks);
+      return tmf;
+    }
   }
 
   @Test
