@@ -85,6 +85,8 @@ final class IssuerKeys implements AutoCloseable {
   }
 
   /**
+   * The keys of one issuer (or, in JWT-SVID mode, of one trust domain).
+   *
    * @param jwtSvidBundle whether the key set is a JWT-SVID bundle (see {@link KeyFilter})
    */
   @SuppressWarnings("unchecked")

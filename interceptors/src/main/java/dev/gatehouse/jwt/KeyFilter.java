@@ -61,6 +61,8 @@ final class KeyFilter implements JWKSetSource<SecurityContext> {
   }
 
   /**
+   * A filter over {@code delegate}.
+   *
    * @param jwtSvidBundle whether the set is a JWT-SVID bundle ({@code use: jwt-svid} accepted,
    *     {@code kid} required)
    */
@@ -140,7 +142,9 @@ final class KeyFilter implements JWKSetSource<SecurityContext> {
     return unusable(k, false);
   }
 
-  /** Why a key can never verify a token, or null; for a JWT-SVID bundle when {@code jwtSvid}. */
+  /**
+   * Why a key can never verify a token, or null; for a JWT-SVID bundle when {@code jwtSvidBundle}.
+   */
   static String unusable(JWK k, boolean jwtSvidBundle) {
     if (!(k instanceof RSAKey) && !(k instanceof ECKey)) {
       return "key type " + k.getKeyType() + " is not supported (only RSA and EC)";
