@@ -227,6 +227,52 @@ class SpiffeJwtTrustSourceTest {
     assertEquals(AuthResult.Outcome.UNAVAILABLE, r.outcome(), r.toString());
   }
 
+  // ---- the SPIFFE ID parse vectors as JWT-SVID subjects ----
+
+  /**
+   * Every case of spiffe_id_cases.json as a signed token's {@code sub}: valid-id is accepted with
+   * exactly that subject; invalid-id, DIVERGENT (upper case) and POLICY (over-long) are refused as
+   * INVALID_CLAIMS, even though a bundle exists for the lower-case trust domain they resemble.
+   */
+  @Test
+  void authenticate_spiffeIdVectorsAsSub_onlyValidIdsAccepted() throws Exception {
+    List<Map<String, Object>> cases = TestSupport.cases("spiffe/spiffe_id_cases.json");
+    ECKey key = TestTokens.ecKey("k");
+    Set<String> domains = new java.util.TreeSet<>(Set.of("trustdomain", "example.org"));
+    for (Map<String, Object> c : cases) {
+      if (c.get("expected").equals("valid-id")) {
+        domains.add(SpiffeId.parse((String) c.get("input")).trustDomain().name());
+      }
+    }
+    SpiffeJwtTrustSource.Builder b =
+        SpiffeJwtTrustSource.newBuilder()
+            .serviceAudience(AUD)
+            .clock(Clock.fixed(NOW, ZoneOffset.UTC))
+            .maxTokenBytes(16 * 1024);
+    for (String td : domains) {
+      b.addBundle(td, JwksSource.of(new JWKSet(key))).allowTrustDomain(td, Set.of(), Set.of());
+    }
+    source = b.build();
+    int accepted = 0;
+    int refused = 0;
+    for (Map<String, Object> c : cases) {
+      String input = (String) c.get("input");
+      String label = c.get("expected") + " " + input.substring(0, Math.min(60, input.length()));
+      AuthResult r = call(sign(key, header("ES256", "k"), claims(input)));
+      if (c.get("expected").equals("valid-id")) {
+        assertEquals(AuthResult.Outcome.AUTHENTICATED, r.outcome(), label + " " + r);
+        assertEquals(input, r.context().orElseThrow().subject(), label);
+        accepted++;
+      } else {
+        assertEquals(AuthResult.Outcome.REJECTED, r.outcome(), label);
+        assertEquals(Reason.INVALID_CLAIMS, r.reason(), label);
+        refused++;
+      }
+    }
+    assertEquals(18, accepted);
+    assertEquals(55, refused);
+  }
+
   // ---- direct calls ----
 
   @Test
