@@ -75,19 +75,34 @@ final class IssuerKeys implements AutoCloseable {
     }
   }
 
-  @SuppressWarnings("unchecked")
   IssuerKeys(
       TrustedIssuer config,
       long fetchTimeoutMillis,
       long outageToleranceMillis,
       ExecutorService executor,
       ScheduledExecutorService scheduler) {
+    this(config, fetchTimeoutMillis, outageToleranceMillis, executor, scheduler, false);
+  }
+
+  /**
+   * The keys of one issuer (or, in JWT-SVID mode, of one trust domain).
+   *
+   * @param jwtSvidBundle whether the key set is a JWT-SVID bundle (see {@link KeyFilter})
+   */
+  @SuppressWarnings("unchecked")
+  IssuerKeys(
+      TrustedIssuer config,
+      long fetchTimeoutMillis,
+      long outageToleranceMillis,
+      ExecutorService executor,
+      ScheduledExecutorService scheduler,
+      boolean jwtSvidBundle) {
     this.issuer = config.issuer();
     this.algorithms = config.algorithms();
     this.fetchTimeoutMillis = fetchTimeoutMillis;
     JwksSource keys = config.keys();
     if (keys.kind() == JwksSource.Kind.STATIC) {
-      JWKSet fixed = KeyFilter.filter(issuer, algorithms, keys.jwkSet());
+      JWKSet fixed = KeyFilter.filter(issuer, algorithms, keys.jwkSet(), jwtSvidBundle);
       this.source =
           new JWKSetSource<>() {
             @Override
@@ -107,7 +122,7 @@ final class IssuerKeys implements AutoCloseable {
                 keys.url(), new BoundedRetriever(fetchTimeoutMillis, JWKS_SIZE_LIMIT, executor))
             : new FileJwkSetSource(keys.path(), JWKS_SIZE_LIMIT);
     this.jwkSource =
-        JWKSourceBuilder.create(new KeyFilter(issuer, algorithms, raw))
+        JWKSourceBuilder.create(new KeyFilter(issuer, algorithms, jwtSvidBundle, raw))
             .cache(CACHE_TTL_MILLIS, fetchTimeoutMillis)
             .refreshAheadCache(REFRESH_AHEAD_MILLIS, null, executor, false, scheduler, false)
             .rateLimited(REFRESH_INTERVAL_MILLIS)

@@ -22,12 +22,14 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 /**
  * Verifies compact JWS tokens against a fixed set of trusted issuers, each with its own keys.
@@ -55,6 +57,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       of the issuer's audiences ({@code AUDIENCE_MISMATCH}); optionally {@code iat} required and
  *       {@code exp - iat} bounded ({@code LIFETIME_TOO_LONG}).
  * </ol>
+ *
+ * <p><b>JWT-SVID mode</b> ({@link Builder#keysBySubjectTrustDomain}): step 4 differs. Each
+ * configured {@link TrustedIssuer} is named by a SPIFFE trust domain and holds that trust domain's
+ * JWT bundle; the key set is picked by the trust domain of the unverified {@code sub} (a SPIFFE ID,
+ * read by the configured function; a {@code sub} that is missing or not accepted is {@code
+ * INVALID_CLAIMS}, a trust domain without a bundle {@code UNKNOWN_ISSUER}). The {@code iss} claim
+ * plays no part, so a bundle can only ever vouch for IDs of its own trust domain. Bundle keys may
+ * carry {@code use: jwt-svid} and must carry a {@code kid} (see {@link KeyFilter}). Every other
+ * check is the same; {@link VerifiedJwt#issuer()} is then the trust domain.
  *
  * <p>Thread-safe. A call blocks only when keys must be fetched, for at most about twice the fetch
  * timeout. {@link #close()} stops the background refresh threads.
@@ -101,8 +112,12 @@ public final class JwtVerifier implements AutoCloseable {
   private final ExecutorService executor;
   private final ScheduledExecutorService scheduler;
   private final SignatureCache signatures;
+  private final Function<String, Optional<String>> trustDomainOfSubject;
+  private final String keySetLabel;
 
   private JwtVerifier(Builder b) {
+    this.trustDomainOfSubject = b.trustDomainOfSubject;
+    this.keySetLabel = trustDomainOfSubject == null ? "issuer " : "trust domain ";
     this.clock = b.clock;
     this.skewSeconds = b.clockSkew.getSeconds();
     this.signatures = new SignatureCache(b.signatureCacheSize);
@@ -122,7 +137,9 @@ public final class JwtVerifier implements AutoCloseable {
     long fetch = b.fetchTimeout.toMillis();
     long outage = b.outageTolerance.toMillis();
     for (TrustedIssuer issuer : b.issuers) {
-      keys.put(issuer.issuer(), new IssuerKeys(issuer, fetch, outage, executor, scheduler));
+      keys.put(
+          issuer.issuer(),
+          new IssuerKeys(issuer, fetch, outage, executor, scheduler, trustDomainOfSubject != null));
       cfg.put(issuer.issuer(), issuer);
     }
     this.issuers = Map.copyOf(keys);
@@ -217,7 +234,22 @@ public final class JwtVerifier implements AutoCloseable {
         return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, optional + " not a string");
       }
     }
-    Object issValue = fixedIssuer != null ? fixedIssuer : raw.payload.get("iss");
+    Object issValue;
+    if (fixedIssuer != null) {
+      issValue = fixedIssuer;
+    } else if (trustDomainOfSubject != null) {
+      // JWT-SVID: the key set is the bundle of the unverified sub's trust domain, never iss.
+      Object sub = raw.payload.get("sub");
+      if (!(sub instanceof String)) {
+        return JwtVerification.rejected(Reason.INVALID_CLAIMS, "sub missing or not a string");
+      }
+      issValue = trustDomainOf((String) sub);
+      if (issValue == null) {
+        return JwtVerification.rejected(Reason.INVALID_CLAIMS, "sub is not a valid SPIFFE ID");
+      }
+    } else {
+      issValue = raw.payload.get("iss");
+    }
     if (!(issValue instanceof String)) {
       return JwtVerification.rejected(Reason.INVALID_CLAIMS, "iss missing or not a string");
     }
@@ -225,11 +257,12 @@ public final class JwtVerifier implements AutoCloseable {
     IssuerKeys keys = issuers.get(iss);
     if (keys == null) {
       return JwtVerification.rejected(
-          Reason.UNKNOWN_ISSUER, "issuer " + LogSafe.quote(iss) + " not configured");
+          Reason.UNKNOWN_ISSUER, keySetLabel + LogSafe.quote(iss) + " not configured");
     }
     if (!keys.algorithms.contains(alg)) {
       return JwtVerification.rejected(
-          Reason.ALGORITHM_NOT_ALLOWED, "algorithm " + alg + " not allowed for issuer " + iss);
+          Reason.ALGORITHM_NOT_ALLOWED,
+          "algorithm " + alg + " not allowed for " + keySetLabel + iss);
     }
     IssuerKeys.Lookup lookup = keys.select(kid, alg, clock.millis());
     if (lookup.unavailable) {
@@ -238,7 +271,7 @@ public final class JwtVerifier implements AutoCloseable {
     if (lookup.key == null) {
       return JwtVerification.rejected(lookup.reason, lookup.detail);
     }
-    String who = "issuer " + iss + " kid " + (kid == null ? "-" : LogSafe.quote(kid));
+    String who = keySetLabel + iss + " kid " + (kid == null ? "-" : LogSafe.quote(kid));
     try {
       // The same token under the same key object verified before: the result cannot differ.
       if (!signatures.verifiedBefore(raw.token, lookup.key)) {
@@ -347,6 +380,16 @@ public final class JwtVerifier implements AutoCloseable {
             iat == null ? null : Instant.ofEpochSecond(iat)));
   }
 
+  /** The trust domain the configured function reads from {@code sub}, or null. Never throws. */
+  private String trustDomainOf(String sub) {
+    try {
+      Optional<String> td = trustDomainOfSubject.apply(sub);
+      return td == null || td.isEmpty() || td.get().isEmpty() ? null : td.get();
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
   /** Whether {@code exp - iat > max}, counting an overflowing difference as too long. */
   private static boolean lifetimeExceeds(long exp, long iat, long max) {
     try {
@@ -405,8 +448,26 @@ public final class JwtVerifier implements AutoCloseable {
     private final Set<String> allowedTypes = new LinkedHashSet<>(Set.of("JWT"));
     private boolean requireIssuedAt;
     private Duration maxLifetime;
+    private Function<String, Optional<String>> trustDomainOfSubject;
 
     private Builder() {}
+
+    /**
+     * JWT-SVID mode: selects the key set by the SPIFFE trust domain of the token's {@code sub}
+     * instead of by {@code iss}. Each {@link #addIssuer added issuer} is then named by a trust
+     * domain and holds that trust domain's JWT bundle (its keys may have {@code use} absent, {@code
+     * sig} or {@code jwt-svid}; a key without {@code kid} is dropped).
+     *
+     * @param trustDomainOfSubject reads the trust-domain name from the unverified {@code sub};
+     *     empty (or an exception) when {@code sub} is not a valid SPIFFE ID, which refuses the
+     *     token. It must parse strictly: the name it returns picks the only keys that may verify
+     *     the token
+     */
+    public Builder keysBySubjectTrustDomain(
+        Function<String, Optional<String>> trustDomainOfSubject) {
+      this.trustDomainOfSubject = requireNonNull(trustDomainOfSubject, "trustDomainOfSubject");
+      return this;
+    }
 
     /** Adds a trusted issuer. */
     public Builder addIssuer(TrustedIssuer issuer) {

@@ -57,7 +57,11 @@ public final class VerifiedJwt {
     return v;
   }
 
-  /** The {@code iss} claim (a configured issuer). */
+  /**
+   * The configured issuer whose keys verified the token: its {@code iss} claim, or, for a verifier
+   * in JWT-SVID mode ({@link JwtVerifier.Builder#keysBySubjectTrustDomain}), the trust domain of
+   * its {@code sub}.
+   */
   public String issuer() {
     return issuer;
   }

@@ -12,9 +12,11 @@ import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.trust.ServiceTokenIssuer;
 import dev.gatehouse.trust.SignedTokenTrustSource;
+import dev.gatehouse.trust.SpiffeJwtTrustSource;
 import dev.gatehouse.trust.mesh.MeshIdentityTrustSource;
 import dev.gatehouse.trust.secret.InsecureDevMode;
 import dev.gatehouse.trust.secret.InsecureSharedSecretTrustSource;
+import dev.gatehouse.trust.x509.PeerCertificateTrustSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +38,8 @@ final class ConfigComponents {
         config,
         Set.of(
             Components.USER_JWT,
+            PeerCertificateTrustSource.NAME,
+            SpiffeJwtTrustSource.NAME,
             MeshIdentityTrustSource.NAME,
             SignedTokenTrustSource.NAME,
             InsecureSharedSecretTrustSource.NAME),
@@ -48,6 +52,20 @@ final class ConfigComponents {
     List<Authenticator> built = new ArrayList<>();
     try {
       Map<String, TrustSource> sources = new LinkedHashMap<>();
+      if (config.peerCertificate().isPresent()
+          && sections.contains(PeerCertificateTrustSource.NAME)) {
+        sources.put(
+            PeerCertificateTrustSource.NAME,
+            track(
+                built,
+                "internal.peer_certificate",
+                () -> peerCertificate(config.peerCertificate().get())));
+      }
+      if (config.spiffeJwt().isPresent() && sections.contains(SpiffeJwtTrustSource.NAME)) {
+        sources.put(
+            SpiffeJwtTrustSource.NAME,
+            track(built, "internal.spiffe_jwt", () -> spiffeJwt(config, config.spiffeJwt().get())));
+      }
       if (config.meshIdentity().isPresent() && sections.contains(MeshIdentityTrustSource.NAME)) {
         sources.put(
             MeshIdentityTrustSource.NAME,
@@ -178,6 +196,39 @@ final class ConfigComponents {
       out.put(i.issuer(), List.of(i.keys(), i.algorithms()));
     }
     return out;
+  }
+
+  private static PeerCertificateTrustSource peerCertificate(
+      GatehouseConfig.PeerCertificateConfig c) {
+    PeerCertificateTrustSource.Builder b = PeerCertificateTrustSource.newBuilder();
+    c.trustBundles().forEach(t -> b.addBundle(t.trustDomain(), t.caFile()));
+    for (GatehouseConfig.SpiffeAllowEntry e : c.allow()) {
+      if (e.identity().isPresent()) {
+        b.allow(e.identity().get(), e.roles(), e.scopes());
+      } else {
+        b.allowTrustDomain(e.trustDomain().orElseThrow(), e.roles(), e.scopes());
+      }
+    }
+    return b.build();
+  }
+
+  private static SpiffeJwtTrustSource spiffeJwt(
+      GatehouseConfig config, GatehouseConfig.SpiffeJwtConfig c) {
+    SpiffeJwtTrustSource.Builder b =
+        SpiffeJwtTrustSource.newBuilder()
+            .serviceAudience(config.serviceName())
+            .header(c.header())
+            .algorithms(c.algorithms())
+            .clockSkew(config.clockSkew());
+    c.bundles().forEach(x -> b.addBundle(x.trustDomain(), keys(x.keys())));
+    for (GatehouseConfig.SpiffeAllowEntry e : c.allow()) {
+      if (e.identity().isPresent()) {
+        b.allow(e.identity().get(), e.roles(), e.scopes());
+      } else {
+        b.allowTrustDomain(e.trustDomain().orElseThrow(), e.roles(), e.scopes());
+      }
+    }
+    return b.build();
   }
 
   private static MeshIdentityTrustSource mesh(MeshIdentityConfig c) {

@@ -56,8 +56,10 @@ public final class ConfiguredGatehouse implements AutoCloseable {
   private static final String MESH = "mesh_identity";
   private static final String SIGNED_TOKEN = "signed_token";
   private static final String SHARED_SECRET = "shared_secret";
+  private static final String PEER = "peer_certificate";
+  private static final String SPIFFE_JWT = "spiffe_jwt";
   private static final Set<String> ALL_SECTIONS =
-      Set.of(Components.USER_JWT, MESH, SIGNED_TOKEN, SHARED_SECRET);
+      Set.of(Components.USER_JWT, PEER, MESH, SPIFFE_JWT, SIGNED_TOKEN, SHARED_SECRET);
 
   private final Path file;
   private final ComponentFactory factory;
@@ -227,6 +229,12 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     if (!cur.meshIdentity().equals(next.meshIdentity())) {
       changed.add(MESH);
     }
+    if (!cur.peerCertificate().equals(next.peerCertificate())) {
+      changed.add(PEER);
+    }
+    if (skewChanged || !cur.spiffeJwt().equals(next.spiffeJwt())) {
+      changed.add(SPIFFE_JWT);
+    }
     if (skewChanged || !cur.signedToken().equals(next.signedToken())) {
       changed.add(SIGNED_TOKEN);
     }
@@ -276,6 +284,8 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     c.meshIdentity().ifPresent(x -> out.add(MESH));
     c.signedToken().ifPresent(x -> out.add(SIGNED_TOKEN));
     c.sharedSecret().ifPresent(x -> out.add(SHARED_SECRET));
+    c.peerCertificate().ifPresent(x -> out.add(PEER));
+    c.spiffeJwt().ifPresent(x -> out.add(SPIFFE_JWT));
     return out;
   }
 
