@@ -19,6 +19,7 @@ import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -180,6 +181,31 @@ public final class Gatehouse implements AutoCloseable {
         }
         checkHeaders(problems, a, "credential", a.credentialHeaders());
         checkHeaders(problems, a, "removed", a.headersToRemove());
+      }
+      // A credential a source refuses stops the chain, so a later source reading the same header
+      // could never see it: two trust sources on one header is a misconfiguration.
+      Map<String, String> readers = new HashMap<>();
+      for (TrustSource t : trustSources) {
+        if (t.credentialHeaders() == null) {
+          continue;
+        }
+        for (String h : t.credentialHeaders()) {
+          String earlier = readers.putIfAbsent(h, t.name());
+          if (earlier != null) {
+            problems.add(
+                "trust sources "
+                    + earlier
+                    + " and "
+                    + t.name()
+                    + " both read header "
+                    + h
+                    + "; a credential "
+                    + earlier
+                    + " refuses would never reach "
+                    + t.name()
+                    + " (give one of them its own header)");
+          }
+        }
       }
     }
 

@@ -48,4 +48,21 @@ class GatehouseSmokeTest {
       assertEquals(PrincipalKind.SERVICE, h.seen().get(0).context().orElseThrow().kind());
     }
   }
+
+  @Test
+  void build_twoTrustSourcesOnOneHeader_refusedNamingBoth() {
+    dev.gatehouse.policy.PolicyException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            dev.gatehouse.policy.PolicyException.class,
+            () ->
+                Gatehouse.newBuilder()
+                    .addService(new dev.gatehouse.test.v1.ProbeGrpc.ProbeImplBase() {})
+                    .userAuthenticator(FakeAuthenticator.user("authorization"))
+                    .addTrustSource(FakeAuthenticator.source("first", "x-svc"))
+                    .addTrustSource(FakeAuthenticator.source("second", "x-svc"))
+                    .build());
+    org.junit.jupiter.api.Assertions.assertTrue(
+        e.getMessage().contains("trust sources first and second both read header x-svc"),
+        e.getMessage());
+  }
 }

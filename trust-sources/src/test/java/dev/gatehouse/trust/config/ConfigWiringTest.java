@@ -245,4 +245,47 @@ class ConfigWiringTest {
                     .build());
     assertEquals("internal.mesh_identity", e.field());
   }
+
+  @Test
+  void config_spiffeJwtOnItsOwnHeader_acceptsSvidRefusesOtherDomain() throws Exception {
+    ECKey bundleKey = TestTokens.ecKey("b1");
+    Files.writeString(
+        dir.resolve("cluster.jwks.json"), new JWKSet(bundleKey.toPublicJWK()).toString());
+    Path file = dir.resolve("gatehouse.yaml");
+    Files.writeString(
+        file,
+        "service_name: trips\n"
+            + "user_jwt:\n"
+            + "  issuers:\n"
+            + "    - { issuer: \""
+            + IDP
+            + "\", jwks_file: idp.jwks.json, audiences: [trips-api] }\n"
+            + "internal:\n"
+            + "  spiffe_jwt:\n"
+            + "    header: x-jwt-svid\n"
+            + "    bundles: [{ trust_domain: cluster.local, jwks_file: cluster.jwks.json }]\n"
+            + "    allow: [{ trust_domain: cluster.local, roles: [trip-finisher] }]\n");
+    AtomicReference<ConfiguredGatehouse> g = new AtomicReference<>();
+    try (ProbeHarness h = start(file, SIDECAR, g)) {
+      Map<String, Object> claims =
+          TestTokens.claims(
+              "ignored", "spiffe://cluster.local/ns/trips/sa/worker", "trips", Instant.now(), 300);
+      String svid = TestTokens.sign(bundleKey, TestTokens.header("ES256", "b1"), claims);
+      h.stub(md("x-jwt-svid", "Bearer " + svid)).workerFinisher(Req.getDefaultInstance());
+      assertEquals(
+          "spiffe://cluster.local/ns/trips/sa/worker",
+          h.seen().get(0).context().orElseThrow().subject());
+      Map<String, Object> other =
+          TestTokens.claims(
+              "ignored", "spiffe://other.domain/ns/trips/sa/worker", "trips", Instant.now(), 300);
+      String foreign = TestTokens.sign(bundleKey, TestTokens.header("ES256", "b1"), other);
+      assertRefused(
+          expectFailure(
+              () -> h.stub(md("x-jwt-svid", "Bearer " + foreign)).worker(Req.getDefaultInstance())),
+          Status.Code.UNAUTHENTICATED,
+          AuthStatus.INVALID_TEXT);
+      assertEquals(1, h.handlerRuns());
+      g.get().close();
+    }
+  }
 }
