@@ -7,7 +7,8 @@ import dev.gatehouse.spi.Reason;
 
 /**
  * The outcome of {@link JwtVerifier#verify(String)}: a {@link VerifiedJwt}, a refusal with a {@link
- * Reason} and a log-safe detail, or "keys cannot be fetched right now".
+ * Reason} and a log-safe detail, or "keys cannot be fetched right now"; from {@link
+ * JwtVerifier#verifyBearer} also "no credential at all".
  */
 public final class JwtVerification {
   private final VerifiedJwt token;
@@ -29,6 +30,13 @@ public final class JwtVerification {
   static JwtVerification rejected(Reason reason, String detail) {
     return new JwtVerification(null, requireNonNull(reason), requireNonNull(detail), false);
   }
+
+  static JwtVerification absent() {
+    return ABSENT;
+  }
+
+  private static final JwtVerification ABSENT =
+      new JwtVerification(null, Reason.MISSING_CREDENTIALS, "no credential", false);
 
   static JwtVerification unavailable(String detail) {
     return new JwtVerification(null, Reason.KEYS_UNAVAILABLE, requireNonNull(detail), true);
@@ -67,13 +75,17 @@ public final class JwtVerification {
   }
 
   /**
-   * The failure as an {@link AuthResult}: {@code rejected} or {@code unavailable}.
+   * The failure as an {@link AuthResult}: {@code noCredential}, {@code rejected} or {@code
+   * unavailable}.
    *
    * @throws IllegalStateException if the token verified
    */
   public AuthResult toFailure() {
     if (token != null) {
       throw new IllegalStateException("token verified");
+    }
+    if (this == ABSENT) {
+      return AuthResult.noCredential();
     }
     return unavailable ? AuthResult.unavailable(detail) : AuthResult.rejected(reason, detail);
   }

@@ -11,6 +11,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.gatehouse.spi.Reason;
+import dev.gatehouse.spi.RequestInfo;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
@@ -176,6 +177,27 @@ public final class JwtVerifier implements AutoCloseable {
   /** The clock used for every time check. */
   public Clock clock() {
     return clock;
+  }
+
+  /**
+   * Reads the one {@code Bearer} credential of {@code header} and verifies it. Absent header: a
+   * result whose {@link JwtVerification#toFailure()} is "no credential"; two values or another
+   * scheme: a refusal. Never throws for bad input.
+   */
+  public JwtVerification verifyBearer(RequestInfo request, String header) {
+    List<String> values = request.headerValues(header);
+    if (values.isEmpty()) {
+      return JwtVerification.absent();
+    }
+    if (values.size() > 1) {
+      return JwtVerification.rejected(
+          Reason.DUPLICATE_CREDENTIALS, "header " + header + " repeated");
+    }
+    Optional<String> token = BearerToken.parse(values.get(0));
+    if (token.isEmpty()) {
+      return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, "not a Bearer credential");
+    }
+    return verify(token.get());
   }
 
   /** Verifies a compact JWS. Never throws for bad input. */

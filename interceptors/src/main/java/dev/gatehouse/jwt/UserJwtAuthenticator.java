@@ -80,18 +80,7 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
 
   @Override
   public AuthResult authenticate(RequestInfo request) {
-    List<String> values = request.headerValues(header);
-    if (values.isEmpty()) {
-      return AuthResult.noCredential();
-    }
-    if (values.size() > 1) {
-      return AuthResult.rejected(Reason.DUPLICATE_CREDENTIALS, "header " + header + " repeated");
-    }
-    Optional<String> token = BearerToken.parse(values.get(0));
-    if (token.isEmpty()) {
-      return AuthResult.rejected(Reason.MALFORMED_CREDENTIALS, "not a Bearer credential");
-    }
-    JwtVerification v = verifier.verify(token.get());
+    JwtVerification v = verifier.verifyBearer(request, header);
     if (!v.isVerified()) {
       return v.toFailure();
     }

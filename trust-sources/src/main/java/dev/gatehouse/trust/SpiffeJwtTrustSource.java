@@ -2,7 +2,6 @@ package dev.gatehouse.trust;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.gatehouse.jwt.BearerToken;
 import dev.gatehouse.jwt.JwksSource;
 import dev.gatehouse.jwt.JwtVerification;
 import dev.gatehouse.jwt.JwtVerifier;
@@ -117,18 +116,7 @@ public final class SpiffeJwtTrustSource implements TrustSource {
 
   @Override
   public AuthResult authenticate(RequestInfo request) {
-    List<String> values = request.headerValues(header);
-    if (values.isEmpty()) {
-      return AuthResult.noCredential();
-    }
-    if (values.size() > 1) {
-      return AuthResult.rejected(Reason.DUPLICATE_CREDENTIALS, "header " + header + " repeated");
-    }
-    Optional<String> token = BearerToken.parse(values.get(0));
-    if (token.isEmpty()) {
-      return AuthResult.rejected(Reason.MALFORMED_CREDENTIALS, "not a Bearer credential");
-    }
-    JwtVerification v = verifier.verify(token.get());
+    JwtVerification v = verifier.verifyBearer(request, header);
     if (!v.isVerified()) {
       return v.toFailure();
     }
