@@ -13,6 +13,9 @@ import dev.gatehouse.spi.IssuerBound;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
+import dev.gatehouse.trust.x509.PeerCertificateTrustSource;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -78,6 +81,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
   private final boolean replayDefault;
   private final ReplayCache replayCache;
   private final Clock clock;
+  private final boolean requireBinding;
 
   private SignedTokenTrustSource(SharedVerifier shared, Builder b) {
     this.shared = shared;
@@ -92,6 +96,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
             ? b.inheritedReplayCache
             : new ReplayCache(b.replayCacheSize);
     this.clock = b.clock;
+    this.requireBinding = b.requireBinding;
   }
 
   /** A new builder. */
@@ -136,6 +141,10 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
           Reason.SUBJECT_MISMATCH, "issuer " + iss + ": sub is not an allowed subject");
     }
     String who = "issuer " + iss + " sub " + sub.get();
+    AuthResult unbound = checkCertificateBinding(jwt, request, who);
+    if (unbound != null) {
+      return unbound;
+    }
     if (!entry.clusterIds().isEmpty()) {
       Optional<String> cluster = jwt.stringClaim("cluster_id");
       if (cluster.isEmpty() || !entry.clusterIds().contains(cluster.get())) {
@@ -208,6 +217,39 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     return Optional.of(out);
   }
 
+  /**
+   * RFC 8705: a token carrying {@code cnf} is only accepted from the peer whose TLS client
+   * certificate has the thumbprint {@code cnf.x5t#S256}; the TLS handshake proved the peer holds
+   * that certificate's key, so a stolen bound token is useless elsewhere. A {@code cnf} of any
+   * other form cannot be checked and is refused. Without {@code cnf} the token is unbound, which is
+   * refused only when {@link Builder#requireCertificateBinding(boolean)} is on.
+   *
+   * @return null when the binding holds or does not apply, else the refusal
+   */
+  private AuthResult checkCertificateBinding(VerifiedJwt jwt, RequestInfo request, String who) {
+    if (!jwt.claims().containsKey("cnf")) {
+      return requireBinding
+          ? AuthResult.rejected(Reason.BINDING_MISMATCH, who + ": cnf missing, binding required")
+          : null;
+    }
+    Object cnf = jwt.claims().get("cnf");
+    if (!(cnf instanceof Map<?, ?> map)
+        || map.size() != 1
+        || !(map.get("x5t#S256") instanceof String expected)) {
+      return AuthResult.rejected(
+          Reason.INVALID_CLAIMS, who + ": cnf is not a single x5t#S256 confirmation");
+    }
+    Optional<String> actual = PeerCertificateTrustSource.peerX5tS256(request);
+    if (actual.isEmpty()
+        || !MessageDigest.isEqual(
+            actual.get().getBytes(StandardCharsets.US_ASCII),
+            expected.getBytes(StandardCharsets.US_ASCII))) {
+      return AuthResult.rejected(
+          Reason.BINDING_MISMATCH, who + ": token bound to another client certificate");
+    }
+    return null;
+  }
+
   /** Stops the key refresh threads (once no source sharing the verifier is open). */
   @Override
   public void close() {
@@ -254,6 +296,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     private int replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE;
     private ReplayCache inheritedReplayCache;
     private SignedTokenTrustSource sharedFrom;
+    private boolean requireBinding;
     private Duration clockSkew = JwtVerifier.DEFAULT_CLOCK_SKEW;
     private Clock clock = Clock.systemUTC();
     private int maxTokenBytes = JwtVerifier.DEFAULT_MAX_TOKEN_BYTES;
@@ -296,6 +339,15 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
      */
     public Builder replayProtection(boolean on) {
       this.replayProtection = on;
+      return this;
+    }
+
+    /**
+     * Refuses tokens without an RFC 8705 {@code cnf.x5t#S256} certificate binding (default off: a
+     * token that carries one is always checked against the caller's TLS client certificate).
+     */
+    public Builder requireCertificateBinding(boolean required) {
+      this.requireBinding = required;
       return this;
     }
 
