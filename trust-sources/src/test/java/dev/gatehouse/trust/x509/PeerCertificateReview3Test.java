@@ -11,8 +11,13 @@ import dev.gatehouse.trust.x509.TestPki.Issued;
 import dev.gatehouse.trust.x509.TestPki.Spec;
 import io.grpc.Metadata;
 import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.PublicKey;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -106,6 +111,89 @@ class PeerCertificateReview3Test {
                 .addBundle(B, List.of(reissued))
                 .allowTrustDomain(B, Set.of("b"), Set.of())
                 .build());
+  }
+
+  /**
+   * A bundle root whose basicConstraints say pathLenConstraint 0 may only sign leaves directly.
+   * Java's PKIX ignores the anchor certificate's own constraints; RFC 5280 path validation as
+   * go-spiffe applies it (Go's x509 checks the root's MaxPathLen) refuses a leaf below an
+   * intermediate.
+   */
+  @Test
+  void authenticate_intermediateBelowRootWithPathLenZero_invalidCertificate() throws Exception {
+    KeyPair rootKey = ecKey();
+    X500Name rootName = new X500Name("CN=pathlen0 root");
+    X509Certificate root =
+        cert(
+            rootName,
+            rootName,
+            rootKey.getPublic(),
+            rootKey.getPrivate(),
+            new BasicConstraints(0),
+            KeyUsage.keyCertSign | KeyUsage.cRLSign,
+            "spiffe://" + A);
+    KeyPair intKey = ecKey();
+    X500Name intName = new X500Name("CN=int below pathlen0");
+    X509Certificate intermediate =
+        cert(
+            rootName,
+            intName,
+            intKey.getPublic(),
+            rootKey.getPrivate(),
+            new BasicConstraints(true),
+            KeyUsage.keyCertSign | KeyUsage.cRLSign,
+            "spiffe://" + A);
+    KeyPair leafKey = ecKey();
+    X509Certificate leaf =
+        cert(
+            intName,
+            new X500Name("CN=leaf"),
+            leafKey.getPublic(),
+            intKey.getPrivate(),
+            new BasicConstraints(false),
+            KeyUsage.digitalSignature,
+            "spiffe://example.org/ns/trips/sa/worker");
+    PeerCertificateTrustSource source =
+        PeerCertificateTrustSource.newBuilder()
+            .addBundle(A, List.of(root))
+            .allow("spiffe://example.org/ns/trips/sa/worker", Set.of("w"), Set.of())
+            .build();
+    AuthResult r = call(source, leaf, intermediate);
+    assertEquals(Outcome.REJECTED, r.outcome(), r.toString());
+    assertEquals(Reason.INVALID_CERTIFICATE, r.reason());
+  }
+
+  private static KeyPair ecKey() throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    return g.generateKeyPair();
+  }
+
+  private static X509Certificate cert(
+      X500Name issuer,
+      X500Name subject,
+      PublicKey key,
+      PrivateKey signer,
+      BasicConstraints bc,
+      int keyUsage,
+      String uri)
+      throws Exception {
+    JcaX509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            issuer,
+            BigInteger.valueOf(System.nanoTime()),
+            Date.from(TestPki.NOW.minus(Duration.ofDays(1))),
+            Date.from(TestPki.NOW.plus(Duration.ofDays(1))),
+            subject,
+            key);
+    b.addExtension(Extension.basicConstraints, true, bc);
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
+    b.addExtension(
+        Extension.subjectAlternativeName,
+        false,
+        new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, uri)));
+    return new JcaX509CertificateConverter()
+        .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer)));
   }
 
   private static X509Certificate reissueSelfSigned(Issued ca) throws Exception {
