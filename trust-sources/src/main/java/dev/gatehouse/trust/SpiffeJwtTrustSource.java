@@ -128,6 +128,10 @@ public final class SpiffeJwtTrustSource implements TrustSource {
       return AuthResult.rejected(Reason.INVALID_CLAIMS, "sub is not a valid SPIFFE ID");
     }
     SpiffeId id = parsed.get();
+    if (id.path().isEmpty()) {
+      return AuthResult.rejected(
+          Reason.INVALID_CLAIMS, "sub " + id + " names a trust domain, not a workload");
+    }
     if (!id.trustDomain().name().equals(jwt.issuer())) {
       return AuthResult.rejected(
           Reason.UNKNOWN_ISSUER,
@@ -370,7 +374,10 @@ public final class SpiffeJwtTrustSource implements TrustSource {
       JwtVerifier.Builder vb =
           JwtVerifier.newBuilder()
               .keysBySubjectTrustDomain(
-                  sub -> SpiffeId.tryParse(sub).map(id -> id.trustDomain().name()))
+                  sub ->
+                      SpiffeId.tryParse(sub)
+                          .filter(id -> !id.path().isEmpty())
+                          .map(id -> id.trustDomain().name()))
               .clock(clock)
               .clockSkew(clockSkew)
               .maxTokenBytes(maxTokenBytes)

@@ -259,18 +259,22 @@ class SpiffeJwtTrustSourceTest {
       String input = (String) c.get("input");
       String label = c.get("expected") + " " + input.substring(0, Math.min(60, input.length()));
       AuthResult r = call(sign(key, header("ES256", "k"), claims(input)));
-      if (c.get("expected").equals("valid-id")) {
+      boolean workload =
+          c.get("expected").equals("valid-id") && !SpiffeId.parse(input).path().isEmpty();
+      if (workload) {
         assertEquals(AuthResult.Outcome.AUTHENTICATED, r.outcome(), label + " " + r);
         assertEquals(input, r.context().orElseThrow().subject(), label);
         accepted++;
       } else {
+        // Invalid IDs, and valid trust-domain IDs without a path (they name no workload).
         assertEquals(AuthResult.Outcome.REJECTED, r.outcome(), label);
         assertEquals(Reason.INVALID_CLAIMS, r.reason(), label);
         refused++;
       }
     }
-    assertEquals(18, accepted);
-    assertEquals(55, refused);
+    // 18 valid IDs, one of which (spiffe://trustdomain) names a trust domain, not a workload.
+    assertEquals(17, accepted);
+    assertEquals(56, refused);
   }
 
   // ---- direct calls ----

@@ -13,6 +13,8 @@ import dev.gatehouse.spi.TrustSource;
 import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -72,6 +74,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
   private final List<List<Authenticator>> pendingClose = new CopyOnWriteArrayList<>();
   private volatile GatehouseConfig current;
   private volatile String lastHash;
+  private volatile String lastCaHash;
   private volatile long retryFailedAtNanos = Long.MAX_VALUE;
 
   private ConfiguredGatehouse(Builder b, GatehouseConfig config, String hash) {
@@ -79,6 +82,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     this.factory = b.factory;
     this.current = config;
     this.lastHash = hash;
+    this.lastCaHash = caFilesHash(config);
     Components components = create(factory, config, ALL_SECTIONS, Optional.empty());
     this.live = new AtomicReference<>(components);
     this.userSlot = components.user().map(u -> Slot.user(u, live));
@@ -156,14 +160,20 @@ public final class ConfiguredGatehouse implements AutoCloseable {
         return false;
       }
       String hash = hash(text);
-      if (hash.equals(lastHash) && System.nanoTime() < retryFailedAtNanos) {
+      // peer_certificate's CA files are read once per build: a changed file (a CA removed after
+      // a compromise) must rebuild the source even when the YAML itself did not change.
+      String caHash = caFilesHash(current);
+      boolean caFilesChanged = !caHash.equals(lastCaHash);
+      if (hash.equals(lastHash) && !caFilesChanged && System.nanoTime() < retryFailedAtNanos) {
         return false;
       }
       lastHash = hash;
+      lastCaHash = caHash;
       retryFailedAtNanos = Long.MAX_VALUE;
       try {
         GatehouseConfig next = GatehouseConfig.parse(text, GatehouseConfig.baseDirOf(file));
-        apply(next);
+        apply(next, caFilesChanged);
+        lastCaHash = caFilesHash(next);
         return true;
       } catch (ConfigException | PolicyCompatibilityException e) {
         refused(e.getMessage());
@@ -192,7 +202,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     }
   }
 
-  private void apply(GatehouseConfig next) {
+  private void apply(GatehouseConfig next, boolean caFilesChanged) {
     List<String> restartOnly = new ArrayList<>();
     GatehouseConfig cur = current;
     if (!cur.serviceName().equals(next.serviceName())) {
@@ -229,7 +239,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     if (!cur.meshIdentity().equals(next.meshIdentity())) {
       changed.add(MESH);
     }
-    if (!cur.peerCertificate().equals(next.peerCertificate())) {
+    if (caFilesChanged || !cur.peerCertificate().equals(next.peerCertificate())) {
       changed.add(PEER);
     }
     if (skewChanged || !cur.spiffeJwt().equals(next.spiffeJwt())) {
@@ -277,6 +287,26 @@ public final class ConfiguredGatehouse implements AutoCloseable {
           () -> closeQuietly(replaced), CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
       pendingClose.add(replaced);
     }
+  }
+
+  /** A digest of the contents of every {@code peer_certificate} CA file of {@code c}. */
+  private static String caFilesHash(GatehouseConfig c) {
+    StringBuilder all = new StringBuilder();
+    c.peerCertificate()
+        .ifPresent(
+            p ->
+                p.trustBundles()
+                    .forEach(
+                        b -> {
+                          all.append(b.trustDomain()).append('\u0000');
+                          try {
+                            all.append(Hashing.sha256().hashBytes(Files.readAllBytes(b.caFile())));
+                          } catch (IOException e) {
+                            all.append("unreadable");
+                          }
+                          all.append('\u0000');
+                        }));
+    return hash(all.toString());
   }
 
   private static Set<String> sectionsOf(GatehouseConfig c) {

@@ -24,7 +24,10 @@ import java.security.cert.CertPathValidatorException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.CertificateNotYetValidException;
+import java.security.cert.PKIXCertPathValidatorResult;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
@@ -212,7 +215,23 @@ public final class PeerCertificateTrustSource implements TrustSource {
       PKIXParameters params = new PKIXParameters(domainAnchors);
       params.setRevocationEnabled(false);
       params.setDate(Date.from(now));
-      CertPathValidator.getInstance("PKIX").validate(certPath, params);
+      PKIXCertPathValidatorResult result =
+          (PKIXCertPathValidatorResult)
+              CertPathValidator.getInstance("PKIX").validate(certPath, params);
+      // The JDK's PKIX checks neither a trust anchor's own validity nor its own path length.
+      X509Certificate anchor = result.getTrustAnchor().getTrustedCert();
+      if (anchor != null) {
+        try {
+          anchor.checkValidity(Date.from(now));
+        } catch (CertificateExpiredException | CertificateNotYetValidException e) {
+          return "the bundle CA that anchors the chain is not valid now";
+        }
+        int intermediates = path.size() - 1;
+        int maxPath = anchor.getBasicConstraints();
+        if (maxPath >= 0 && maxPath != Integer.MAX_VALUE && intermediates > maxPath) {
+          return "the chain has more intermediates than the bundle CA's path length allows";
+        }
+      }
       return null;
     } catch (CertPathValidatorException e) {
       // Only the reason code and the index: the exception message may quote certificate content.
@@ -401,7 +420,9 @@ public final class PeerCertificateTrustSource implements TrustSource {
             "peer_certificate: the allow-list is empty, so every identity would be refused");
       }
       Map<TrustDomain, Set<X509Certificate>> parsed = new LinkedHashMap<>();
-      Map<X509Certificate, TrustDomain> owner = new LinkedHashMap<>();
+      // Keyed by the CA's public key: the same key re-issued under another certificate is the
+      // same authority.
+      Map<String, TrustDomain> owner = new LinkedHashMap<>();
       for (Map.Entry<String, List<X509Certificate>> e : bundles.entrySet()) {
         TrustDomain td = trustDomain(e.getKey(), "bundle");
         if (e.getValue().isEmpty()) {
@@ -411,10 +432,12 @@ public final class PeerCertificateTrustSource implements TrustSource {
         Set<X509Certificate> certs = new LinkedHashSet<>();
         for (X509Certificate ca : e.getValue()) {
           checkCa(ca, td);
-          TrustDomain other = owner.putIfAbsent(ca, td);
+          TrustDomain other =
+              owner.putIfAbsent(
+                  java.util.Base64.getEncoder().encodeToString(ca.getPublicKey().getEncoded()), td);
           if (other != null && !other.equals(td)) {
             throw new IllegalArgumentException(
-                "peer_certificate: the same CA certificate is in the bundles of trust domains "
+                "peer_certificate: the same CA key is in the bundles of trust domains "
                     + other
                     + " and "
                     + td

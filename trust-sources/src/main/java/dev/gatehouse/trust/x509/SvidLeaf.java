@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.Collection;
 import java.util.Date;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -60,9 +61,15 @@ final class SvidLeaf {
     if (uris != 1) {
       return problem("the leaf has " + uris + " URI SANs where exactly one is required");
     }
-    return SpiffeId.tryParse(uri)
-        .map(id -> new Result(id, null))
-        .orElseGet(() -> problem("the leaf's URI SAN is not a valid SPIFFE ID (strict parse)"));
+    Optional<SpiffeId> id = SpiffeId.tryParse(uri);
+    if (id.isEmpty()) {
+      return problem("the leaf's URI SAN is not a valid SPIFFE ID (strict parse)");
+    }
+    // X509-SVID §3.1/§5.2: a leaf's ID names a workload, never the bare trust domain.
+    if (id.get().path().isEmpty()) {
+      return problem("the leaf's SPIFFE ID " + id.get() + " has no path (a trust domain ID)");
+    }
+    return new Result(id.get(), null);
   }
 
   /** Every leaf rule, validity at {@code now} included. */
