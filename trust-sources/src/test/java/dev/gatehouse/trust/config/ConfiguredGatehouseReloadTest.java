@@ -273,6 +273,30 @@ class ConfiguredGatehouseReloadTest {
   }
 
   @Test
+  void reload_headerNameChanged_refusedOldHeaderKeepsWorking() throws Exception {
+    Path file = dir.resolve("gatehouse.yaml");
+    Files.writeString(file, config("spiffe://cluster.local/ns/a/sa/worker", "x"));
+    AtomicReference<ConfiguredGatehouse> g = new AtomicReference<>();
+    try (ProbeHarness h = harness(file, g)) {
+      Files.writeString(
+          file,
+          config("spiffe://cluster.local/ns/a/sa/worker", "x")
+              .replace("    trusted_proxies:", "    header: x-other\n    trusted_proxies:"));
+      assertFalse(g.get().reloadNow());
+      StatusRuntimeException e =
+          expectFailure(
+              () ->
+                  h.stub(headers("x-other", "spiffe://cluster.local/ns/a/sa/worker"))
+                      .worker(Req.getDefaultInstance()));
+      assertEquals(AuthStatus.MISSING_TEXT, e.getStatus().getDescription());
+      h.stub(headers("x-test-identity", "spiffe://cluster.local/ns/a/sa/worker"))
+          .worker(Req.getDefaultInstance());
+      assertEquals(1, h.handlerRuns());
+      g.get().close();
+    }
+  }
+
+  @Test
   void reload_removingTheOnlySource_refused() throws Exception {
     Path file = dir.resolve("gatehouse.yaml");
     Files.writeString(file, config("spiffe://cluster.local/ns/a/sa/worker", "x"));
