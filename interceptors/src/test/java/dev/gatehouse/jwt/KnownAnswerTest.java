@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class KnownAnswerTest {
   static Path vectors() {
-    return Path.of(System.getProperty("gatehouse.vectors", "../../shared/vectors"));
+    return Path.of(System.getProperty("gatehouse.vectors", "../testdata"));
   }
 
   @SuppressWarnings("unchecked")
