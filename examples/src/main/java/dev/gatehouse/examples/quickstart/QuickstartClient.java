@@ -1,10 +1,10 @@
 package dev.gatehouse.examples.quickstart;
 
+import dev.gatehouse.client.ServiceTokenCallCredentials;
+import dev.gatehouse.client.SigningKeySource;
 import dev.gatehouse.examples.carsharing.v1.EndTripRequest;
 import dev.gatehouse.examples.carsharing.v1.EndTripResponse;
 import dev.gatehouse.examples.carsharing.v1.TripServiceGrpc;
-import dev.gatehouse.trust.client.ServiceTokenCallCredentials;
-import dev.gatehouse.trust.client.SigningKeySource;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package dev.gatehouse.examples.quickstart;
 
 import dev.gatehouse.examples.trips.TripServiceImpl;
-import dev.gatehouse.jwt.JwksSource;
-import dev.gatehouse.jwt.UserJwtAuthenticator;
 import dev.gatehouse.server.Gatehouse;
-import dev.gatehouse.trust.ServiceTokenIssuer;
-import dev.gatehouse.trust.SignedTokenTrustSource;
+import dev.gatehouse.trust.jwt.JwksSource;
+import dev.gatehouse.trust.jwt.ServiceTokenIssuer;
+import dev.gatehouse.trust.jwt.SignedTokenTrustSource;
+import dev.gatehouse.trust.jwt.UserJwtAuthenticator;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;

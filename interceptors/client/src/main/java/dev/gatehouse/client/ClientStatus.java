@@ -1,0 +1,41 @@
+package dev.gatehouse.client;
+
+import io.grpc.Status;
+
+/**
+ * The only statuses the client side fails a call with, with fixed descriptions. They never carry a
+ * token, key or claim value; the service name in {@link #noAudience(String)} comes from the method
+ * descriptor, not from a credential.
+ */
+public final class ClientStatus {
+  /** {@code refusing to send a service token over an insecure channel}. */
+  public static final String INSECURE_CHANNEL_TEXT =
+      "refusing to send a service token over an insecure channel";
+
+  /** Prefix of the {@code FAILED_PRECONDITION} text; the full service name follows. */
+  public static final String NO_AUDIENCE_TEXT_PREFIX =
+      "no service-token audience configured for service ";
+
+  /** {@code service token cannot be minted, retry later}. */
+  public static final String TOKEN_UNAVAILABLE_TEXT = "service token cannot be minted, retry later";
+
+  /** The connection is below {@code PRIVACY_AND_INTEGRITY} and plaintext was not allowed. */
+  public static final Status INSECURE_CHANNEL =
+      Status.UNAUTHENTICATED.withDescription(INSECURE_CHANNEL_TEXT);
+
+  /** Signing failed and no still-valid token is cached; the call may be retried. */
+  public static final Status TOKEN_UNAVAILABLE =
+      Status.UNAVAILABLE.withDescription(TOKEN_UNAVAILABLE_TEXT);
+
+  private ClientStatus() {}
+
+  /**
+   * The call's service has no audience mapping: {@code FAILED_PRECONDITION} with {@link
+   * #NO_AUDIENCE_TEXT_PREFIX} followed by the full service name. A configuration mistake on the
+   * calling side; no token is sent.
+   */
+  public static Status noAudience(String fullServiceName) {
+    return Status.FAILED_PRECONDITION.withDescription(
+        NO_AUDIENCE_TEXT_PREFIX + String.valueOf(fullServiceName));
+  }
+}

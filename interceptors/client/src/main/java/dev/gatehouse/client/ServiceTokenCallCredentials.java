@@ -1,0 +1,392 @@
+package dev.gatehouse.client;
+
+import static java.util.Objects.requireNonNull;
+
+import io.grpc.CallCredentials;
+import io.grpc.Metadata;
+import io.grpc.SecurityLevel;
+import io.grpc.Status;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * {@link CallCredentials} that attach a short-lived service token, {@code authorization: Bearer
+ * <jwt>}, signed with the calling service's own key.
+ *
+ * <pre>{@code
+ * ServiceTokenCallCredentials creds = ServiceTokenCallCredentials.newBuilder()
+ *     .identity("worker")                                   // iss = sub
+ *     .keySource(SigningKeySource.fromPemFile(Path.of("/var/run/keys/worker.pem")))
+ *     .audience("trips")                                    // or audienceFor(service, audience)
+ *     .build();
+ * TripsGrpc.TripsBlockingStub stub = TripsGrpc.newBlockingStub(channel).withCallCredentials(creds);
+ * }</pre>
+ *
+ * <p><b>Token.</b> Header {@code {alg, kid, typ: "JWT"}} only; claims {@code iss} = {@code sub} =
+ * the identity, {@code aud} = the target audience (one string), {@code iat}, {@code exp} ({@code
+ * iat} + {@link Builder#lifetime(Duration)}, default 5 minutes, at most 1 hour), {@code jti} (128
+ * random bits, base64url), and, when configured, {@code cluster_id} and {@code scope}
+ * (space-delimited).
+ *
+ * <p><b>Audience.</b> Either one audience for every call ({@link Builder#audience(String)}), or a
+ * map from full service name to audience ({@link Builder#audienceFor(String, String)}). Nothing is
+ * guessed: a call to a service without a mapping fails with {@link ClientStatus#noAudience(String)}
+ * ({@code FAILED_PRECONDITION}) and no token is sent. Note that grpc-java (gRFC A54) rewrites
+ * control-plane codes that {@code CallCredentials} fail with into {@code INTERNAL}, keeping the
+ * text in the description ({@code "Inappropriate status code from control plane:
+ * FAILED_PRECONDITION no service-token audience configured for service ..."}); {@link
+ * ServiceTokenClientInterceptor} checks the mapping before the transport, so there the application
+ * sees {@code FAILED_PRECONDITION} itself.
+ *
+ * <p><b>Transport.</b> A call whose connection is below {@link SecurityLevel#PRIVACY_AND_INTEGRITY}
+ * fails with {@link ClientStatus#INSECURE_CHANNEL} and no token is sent, unless the builder said
+ * {@link Builder#allowPlaintextToLocalSidecar()}.
+ *
+ * <p><b>Caching (default).</b> One token per audience is reused until 80% of its lifetime has
+ * passed or less than 60 s are left (never before half of it); then one call triggers a refresh on
+ * the call's executor while the others keep using the still-valid token. Concurrent callers with no
+ * usable token wait for a single signing (no stampede). A failed signing backs off exponentially (1
+ * s to 2 min); meanwhile a still-valid token is used and calls without one fail with {@link
+ * ClientStatus#TOKEN_UNAVAILABLE}. When the key source's check interval has passed, the next call
+ * waits for the key file check, so a rotated key signs the very next token.
+ *
+ * <p><b>One-time tokens.</b> A server with replay protection ({@code replay_protection}) refuses a
+ * {@code jti} it has already seen, so it accepts the cached token above only once. For such a
+ * server build the credentials with {@link Builder#oneTimeTokens()}: every call then gets a freshly
+ * signed token with its own {@code jti} (cost: one signature per call), nothing is cached, and a
+ * failed signing backs off as above with calls failing meanwhile.
+ *
+ * <p>These credentials replace credentials already on a call when set with {@code
+ * withCallCredentials}; to add a token next to other credentials use {@link
+ * ServiceTokenClientInterceptor}, which composes.
+ */
+public final class ServiceTokenCallCredentials extends CallCredentials {
+  static final Duration DEFAULT_LIFETIME = Duration.ofMinutes(5);
+  static final Duration MIN_LIFETIME = Duration.ofMinutes(1);
+  static final Duration MAX_LIFETIME = Duration.ofHours(1);
+
+  private final String header;
+  private final Metadata.Key<String> headerKey;
+  private final String singleAudience;
+  private final Map<String, String> audienceByService;
+  private final boolean allowPlaintext;
+  private final TokenMinter minter;
+  private final boolean oneTimeTokens;
+  private final Map<String, AudienceTokens> slots = new ConcurrentHashMap<>();
+
+  private ServiceTokenCallCredentials(Builder b, TokenMinter minter) {
+    this.header = b.header;
+    this.headerKey = Metadata.Key.of(b.header, Metadata.ASCII_STRING_MARSHALLER);
+    this.singleAudience = b.audience;
+    this.audienceByService = Map.copyOf(b.audienceByService);
+    this.allowPlaintext = b.allowPlaintext;
+    this.oneTimeTokens = b.oneTimeTokens;
+    this.minter = minter;
+  }
+
+  /** A new builder. */
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  /** The identity put in {@code iss} and {@code sub}. */
+  public String identity() {
+    return minter.identity();
+  }
+
+  /** The header the token is sent in; {@code authorization} by default. */
+  public String header() {
+    return header;
+  }
+
+  /**
+   * Whether every call gets a freshly signed token with its own {@code jti}; see {@link
+   * Builder#oneTimeTokens()}.
+   */
+  public boolean oneTimeTokens() {
+    return oneTimeTokens;
+  }
+
+  /** The audience of calls to {@code fullServiceName}, if one is configured. */
+  public Optional<String> audienceFor(String fullServiceName) {
+    if (singleAudience != null) {
+      return Optional.of(singleAudience);
+    }
+    return Optional.ofNullable(
+        fullServiceName == null ? null : audienceByService.get(fullServiceName));
+  }
+
+  /**
+   * Attaches the token for the call's audience, or fails the call: see the class documentation.
+   * Never blocks the calling thread on signing or file reads; those run on {@code appExecutor}.
+   */
+  @Override
+  public void applyRequestMetadata(
+      RequestInfo requestInfo, Executor appExecutor, MetadataApplier applier) {
+    requireNonNull(requestInfo, "requestInfo");
+    requireNonNull(appExecutor, "appExecutor");
+    requireNonNull(applier, "applier");
+    if (!allowPlaintext && requestInfo.getSecurityLevel() != SecurityLevel.PRIVACY_AND_INTEGRITY) {
+      applier.fail(ClientStatus.INSECURE_CHANNEL);
+      return;
+    }
+    String service = requestInfo.getMethodDescriptor().getServiceName();
+    Optional<String> audience = audienceFor(service);
+    if (audience.isEmpty()) {
+      applier.fail(ClientStatus.noAudience(service));
+      return;
+    }
+    AudienceTokens slot =
+        slots.computeIfAbsent(
+            audience.get(),
+            a -> oneTimeTokens ? new OneTimeTokenSlot(a, minter) : new TokenSlot(a, minter));
+    slot.apply(appExecutor, new HeaderSink(applier, headerKey));
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceTokenCallCredentials[identity="
+        + minter.identity()
+        + ", audiences="
+        + (singleAudience != null ? singleAudience : audienceByService)
+        + (oneTimeTokens ? ", oneTimeTokens" : "")
+        + "]";
+  }
+
+  /** Adapts a {@link MetadataApplier} to the slot's callbacks. */
+  private record HeaderSink(MetadataApplier applier, Metadata.Key<String> key)
+      implements TokenSlot.Sink {
+    @Override
+    public void token(String jwt) {
+      Metadata headers = new Metadata();
+      headers.put(key, "Bearer " + jwt);
+      applier.apply(headers);
+    }
+
+    @Override
+    public void fail(Status status) {
+      applier.fail(status);
+    }
+  }
+
+  /**
+   * Builds {@link ServiceTokenCallCredentials}; {@link #build()} validates everything or throws.
+   */
+  public static final class Builder {
+    private String identity;
+    private SigningKeySource keySource;
+    private String audience;
+    private final Map<String, String> audienceByService = new LinkedHashMap<>();
+    private Duration lifetime = DEFAULT_LIFETIME;
+    private String clusterId;
+    private final Set<String> scopes = new LinkedHashSet<>();
+    private Clock clock;
+    private boolean allowPlaintext;
+    private boolean oneTimeTokens;
+    private String header = "authorization";
+    private Runnable signHook = () -> {};
+    private final List<String> problems = new ArrayList<>();
+
+    private Builder() {}
+
+    /** The calling service's own identity, put in {@code iss} and {@code sub}. Required. */
+    public Builder identity(String identity) {
+      this.identity = requireNonNull(identity, "identity");
+      return this;
+    }
+
+    /** The calling service's own key. Required. */
+    public Builder keySource(SigningKeySource keySource) {
+      this.keySource = requireNonNull(keySource, "keySource");
+      return this;
+    }
+
+    /**
+     * One audience for every call made with these credentials (a channel to one service). Not
+     * combinable with {@link #audienceFor(String, String)}.
+     */
+    public Builder audience(String audience) {
+      this.audience = requireNonNull(audience, "audience");
+      return this;
+    }
+
+    /**
+     * The audience of calls to one service, by full service name ({@code package.Service}, as in
+     * {@code MethodDescriptor.getServiceName()}). Calls to services without a mapping fail.
+     */
+    public Builder audienceFor(String fullServiceName, String audience) {
+      requireNonNull(fullServiceName, "fullServiceName");
+      requireNonNull(audience, "audience");
+      if (audienceByService.putIfAbsent(fullServiceName, audience) != null) {
+        problems.add("service " + fullServiceName + " is mapped to an audience twice");
+      }
+      return this;
+    }
+
+    /** Adds every entry of {@code audienceByService}; see {@link #audienceFor(String, String)}. */
+    public Builder audiencesByService(Map<String, String> audienceByService) {
+      requireNonNull(audienceByService, "audienceByService").forEach(this::audienceFor);
+      return this;
+    }
+
+    /** The token lifetime; default 5 minutes, between 1 minute and 1 hour, whole seconds. */
+    public Builder lifetime(Duration lifetime) {
+      this.lifetime = requireNonNull(lifetime, "lifetime");
+      return this;
+    }
+
+    /** Puts {@code cluster_id} in every token (servers may bind issuers to clusters). */
+    public Builder clusterId(String clusterId) {
+      this.clusterId = requireNonNull(clusterId, "clusterId");
+      return this;
+    }
+
+    /**
+     * Puts these scopes in the {@code scope} claim (space-delimited). A server only ever narrows
+     * its own grant with them, never widens it.
+     */
+    public Builder scopes(Iterable<String> scopes) {
+      requireNonNull(scopes, "scopes").forEach(s -> this.scopes.add(requireNonNull(s, "scope")));
+      return this;
+    }
+
+    /** The clock; default the key source's clock. */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * The header the token is sent in (value {@code Bearer <jwt>}); default {@code authorization}.
+     * Must match the server's {@code signed_token.header}.
+     */
+    public Builder header(String header) {
+      this.header = requireNonNull(header, "header");
+      return this;
+    }
+
+    /**
+     * Opt-out: also send the token over a connection below {@code PRIVACY_AND_INTEGRITY}. Only for
+     * a plaintext hop to a sidecar proxy on the same host or pod that then encrypts (for example
+     * Envoy with mTLS); anyone who can read that hop can replay the token until it expires.
+     */
+    public Builder allowPlaintextToLocalSidecar() {
+      this.allowPlaintext = true;
+      return this;
+    }
+
+    /**
+     * Opt-in: sign a fresh token, with a fresh random {@code jti}, for <em>every</em> call instead
+     * of reusing one cached token per audience. Required when the server turns on replay protection
+     * ({@link dev.gatehouse.trust.jwt.SignedTokenTrustSource.Builder#replayProtection(boolean)},
+     * {@code replay_protection} in YAML): such a server refuses a {@code jti} it has already seen,
+     * so the default cached token is accepted on the first call only and every later call is
+     * refused until the next refresh.
+     *
+     * <p>Cost: one signature per call (roughly tens of microseconds for ES256, more for RSA), on
+     * the call's executor, and one entry per call in the server's replay cache (size that cache for
+     * the call rate times the token lifetime). Nothing is cached; the plaintext refusal, the
+     * audience rules and the key file check still apply. A failed signing backs off as in the
+     * default mode (1 s to 2 min), and because there is no older token to fall back on, calls
+     * during the backoff fail with {@link ClientStatus#TOKEN_UNAVAILABLE}.
+     */
+    public Builder oneTimeTokens() {
+      this.oneTimeTokens = true;
+      return this;
+    }
+
+    /** Runs before every signing; tests count or fail signings with it. */
+    Builder signHook(Runnable signHook) {
+      this.signHook = requireNonNull(signHook, "signHook");
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException naming every problem: blank identity, no key, no or blank
+     *     audience, both audience styles, lifetime out of range, blank cluster id, bad scope
+     */
+    public ServiceTokenCallCredentials build() {
+      List<String> all = new ArrayList<>(problems);
+      if (identity == null || identity.isBlank()) {
+        all.add("identity must be set and not blank");
+      }
+      if (keySource == null) {
+        all.add("keySource must be set");
+      }
+      if (audience != null && !audienceByService.isEmpty()) {
+        all.add("set either audience(...) or audienceFor(...), not both");
+      } else if (audience == null && audienceByService.isEmpty()) {
+        all.add("an audience must be set: audience(...) or audienceFor(service, audience)");
+      }
+      if (audience != null && audience.isBlank()) {
+        all.add("audience must not be blank");
+      }
+      audienceByService.forEach(
+          (service, aud) -> {
+            if (service.isBlank() || service.contains("/")) {
+              all.add("not a full service name: '" + service + "'");
+            }
+            if (aud.isBlank()) {
+              all.add("audience for service " + service + " must not be blank");
+            }
+          });
+      if (lifetime.compareTo(MIN_LIFETIME) < 0 || lifetime.compareTo(MAX_LIFETIME) > 0) {
+        all.add("lifetime must be between 1 minute and 1 hour");
+      } else if (lifetime.getNano() != 0) {
+        all.add("lifetime must be whole seconds");
+      }
+      if (clusterId != null && clusterId.isBlank()) {
+        all.add("clusterId must not be blank");
+      }
+      for (String s : scopes) {
+        if (s.isEmpty()
+            || !s.chars().allMatch(c -> c > 0x20 && c < 0x7f && c != '"' && c != '\\')) {
+          all.add("scope '" + s + "' must be non-empty printable ASCII without spaces");
+        }
+      }
+      String h = header.toLowerCase(Locale.ROOT);
+      if (!h.equals(header)
+          || header.isEmpty()
+          || header.startsWith(":")
+          || header.endsWith(Metadata.BINARY_HEADER_SUFFIX)
+          || !header
+              .chars()
+              .allMatch(
+                  c ->
+                      (c >= 'a' && c <= 'z')
+                          || (c >= '0' && c <= '9')
+                          || c == '-'
+                          || c == '_'
+                          || c == '.')) {
+        all.add("header must be a lower-case ASCII header name, not -bin");
+      }
+      if (!all.isEmpty()) {
+        throw new IllegalArgumentException(
+            "invalid service-token credentials: " + String.join("; ", all));
+      }
+      Clock effectiveClock = clock != null ? clock : keySource.clock();
+      TokenMinter minter =
+          new TokenMinter(
+              identity,
+              keySource,
+              lifetime,
+              clusterId,
+              scopes.isEmpty() ? null : String.join(" ", scopes),
+              effectiveClock,
+              signHook);
+      return new ServiceTokenCallCredentials(this, minter);
+    }
+  }
+}

@@ -1,0 +1,7 @@
+/**
+ * The dev-only {@code shared_secret} trust source. Public API, insecure by name: every type here is
+ * {@code Insecure…} and building the source requires the grep-able capability object {@link
+ * dev.gatehouse.trust.insecure.InsecureDevMode#acknowledge()}. Never use it in production: anyone
+ * who learns the one secret is trusted as the configured service.
+ */
+package dev.gatehouse.trust.insecure;

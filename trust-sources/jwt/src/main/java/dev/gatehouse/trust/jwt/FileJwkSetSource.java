@@ -1,0 +1,54 @@
+package dev.gatehouse.trust.jwt;
+
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.JWKSetCacheRefreshEvaluator;
+import com.nimbusds.jose.jwk.source.JWKSetSource;
+import com.nimbusds.jose.jwk.source.JWKSetUnavailableException;
+import com.nimbusds.jose.proc.SecurityContext;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.text.ParseException;
+import java.util.Arrays;
+
+/** Reads a JWKS file; re-parses only when its bytes changed. */
+final class FileJwkSetSource implements JWKSetSource<SecurityContext> {
+  private final Path path;
+  private final int maxBytes;
+  private byte[] lastBytes;
+  private JWKSet lastSet;
+
+  FileJwkSetSource(Path path, int maxBytes) {
+    this.path = path;
+    this.maxBytes = maxBytes;
+  }
+
+  @Override
+  public synchronized JWKSet getJWKSet(
+      JWKSetCacheRefreshEvaluator eval, long now, SecurityContext ctx) throws KeySourceException {
+    byte[] bytes;
+    try {
+      if (Files.size(path) > maxBytes) {
+        throw new JWKSetUnavailableException("JWKS file larger than " + maxBytes + " bytes", null);
+      }
+      bytes = Files.readAllBytes(path);
+    } catch (IOException e) {
+      throw new JWKSetUnavailableException("cannot read JWKS file " + path, e);
+    }
+    if (lastSet != null && Arrays.equals(bytes, lastBytes)) {
+      return lastSet;
+    }
+    try {
+      lastSet = JWKSet.parse(new String(bytes, StandardCharsets.UTF_8));
+      lastBytes = bytes;
+      return lastSet;
+    } catch (ParseException e) {
+      throw new JWKSetUnavailableException("JWKS file " + path + " is not a JWKS document", null);
+    }
+  }
+
+  @Override
+  public void close() {}
+}

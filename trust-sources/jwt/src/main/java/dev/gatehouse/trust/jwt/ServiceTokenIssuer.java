@@ -1,0 +1,189 @@
+package dev.gatehouse.trust.jwt;
+
+import static java.util.Objects.requireNonNull;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * One service allowed to call internal methods with a signed token: its issuer name, its keys, and
+ * the grant this server gives it.
+ *
+ * <p>The roles and scopes are the <em>server's</em> decision; a token can only narrow them. {@code
+ * allowedSubjects} empty means the token's {@code sub} must equal its {@code iss}. {@code
+ * clusterIds} empty means no cluster binding; otherwise the token's {@code cluster_id} must be one
+ * of them. {@code replayProtection} overrides the source-wide default when set.
+ */
+public final class ServiceTokenIssuer {
+  private final String issuer;
+  private final JwksSource keys;
+  private final List<String> algorithms;
+  private final Set<String> roles;
+  private final Set<String> scopes;
+  private final Set<String> clusterIds;
+  private final Set<String> allowedSubjects;
+  private final Boolean replayProtection;
+
+  private ServiceTokenIssuer(Builder b) {
+    this.issuer = b.issuer;
+    this.keys = b.keys;
+    this.algorithms = b.algorithms == null ? null : List.copyOf(b.algorithms);
+    this.roles = Set.copyOf(b.roles);
+    this.scopes = Set.copyOf(b.scopes);
+    this.clusterIds = Set.copyOf(b.clusterIds);
+    this.allowedSubjects = Set.copyOf(b.allowedSubjects);
+    this.replayProtection = b.replayProtection;
+  }
+
+  /** A builder for the issuer whose tokens carry exactly {@code iss}. */
+  public static Builder newBuilder(String issuer) {
+    return new Builder(issuer);
+  }
+
+  /** The exact {@code iss}. */
+  public String issuer() {
+    return issuer;
+  }
+
+  /** Where its keys come from. */
+  public JwksSource keys() {
+    return keys;
+  }
+
+  /** The algorithm allow-list, if not the default. */
+  public Optional<List<String>> algorithms() {
+    return Optional.ofNullable(algorithms);
+  }
+
+  /** Roles granted to this caller. */
+  public Set<String> roles() {
+    return roles;
+  }
+
+  /** Scopes granted to this caller. */
+  public Set<String> scopes() {
+    return scopes;
+  }
+
+  /** Accepted {@code cluster_id} values; empty means no binding. */
+  public Set<String> clusterIds() {
+    return clusterIds;
+  }
+
+  /** Accepted {@code sub} values; empty means {@code sub} must equal {@code iss}. */
+  public Set<String> allowedSubjects() {
+    return allowedSubjects;
+  }
+
+  /** Per-issuer replay protection override. */
+  public Optional<Boolean> replayProtection() {
+    return Optional.ofNullable(replayProtection);
+  }
+
+  @Override
+  public String toString() {
+    return "ServiceTokenIssuer{"
+        + issuer
+        + ", "
+        + keys
+        + ", roles="
+        + roles
+        + ", scopes="
+        + scopes
+        + "}";
+  }
+
+  /** Builds a {@link ServiceTokenIssuer}. */
+  public static final class Builder {
+    private final String issuer;
+    private JwksSource keys;
+    private List<String> algorithms;
+    private final Set<String> roles = new LinkedHashSet<>();
+    private final Set<String> scopes = new LinkedHashSet<>();
+    private final Set<String> clusterIds = new LinkedHashSet<>();
+    private final Set<String> allowedSubjects = new LinkedHashSet<>();
+    private Boolean replayProtection;
+
+    private Builder(String issuer) {
+      this.issuer = requireNonNull(issuer, "issuer");
+    }
+
+    /** Keys from a JWKS URL ({@code https}, or {@code http} to a loopback host). */
+    public Builder jwksUri(String uri) {
+      this.keys = JwksSource.uri(requireNonNull(uri, "uri"));
+      return this;
+    }
+
+    /** Keys from a URL, file or in-memory set. */
+    public Builder keys(JwksSource keys) {
+      this.keys = requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /** The algorithm allow-list (default ES256, RS256, PS256). */
+    public Builder algorithms(List<String> algorithms) {
+      this.algorithms = new ArrayList<>(requireNonNull(algorithms, "algorithms"));
+      return this;
+    }
+
+    /** Roles this server grants the caller. */
+    public Builder roles(Collection<String> roles) {
+      requireNonNull(roles, "roles").forEach(r -> this.roles.add(requireNonNull(r)));
+      return this;
+    }
+
+    /** Scopes this server grants the caller. */
+    public Builder scopes(Collection<String> scopes) {
+      requireNonNull(scopes, "scopes").forEach(s -> this.scopes.add(requireNonNull(s)));
+      return this;
+    }
+
+    /** Accepted {@code cluster_id} values (empty: no binding). */
+    public Builder clusterIds(Collection<String> clusterIds) {
+      requireNonNull(clusterIds, "clusterIds").forEach(c -> this.clusterIds.add(requireNonNull(c)));
+      return this;
+    }
+
+    /** Accepted subjects other than the issuer itself. */
+    public Builder allowedSubjects(Collection<String> subjects) {
+      requireNonNull(subjects, "subjects").forEach(s -> allowedSubjects.add(requireNonNull(s)));
+      return this;
+    }
+
+    /**
+     * Overrides the source-wide replay protection for this issuer. When on, this issuer's clients
+     * must send a fresh {@code jti} per call: a Gatehouse client needs {@link
+     * dev.gatehouse.client.ServiceTokenCallCredentials.Builder#oneTimeTokens()}.
+     */
+    public Builder replayProtection(boolean on) {
+      this.replayProtection = on;
+      return this;
+    }
+
+    /**
+     * Validates and builds.
+     *
+     * @throws IllegalArgumentException on an empty issuer, no keys, or empty strings in a list
+     */
+    public ServiceTokenIssuer build() {
+      if (issuer.isEmpty()) {
+        throw new IllegalArgumentException("signed_token: issuer must not be empty");
+      }
+      if (keys == null) {
+        throw new IllegalArgumentException(
+            "signed_token issuer " + issuer + ": no JWKS configured");
+      }
+      for (Set<String> set : List.of(roles, scopes, clusterIds, allowedSubjects)) {
+        if (set.contains("")) {
+          throw new IllegalArgumentException(
+              "signed_token issuer " + issuer + ": empty string in a list");
+        }
+      }
+      return new ServiceTokenIssuer(this);
+    }
+  }
+}

@@ -1,0 +1,456 @@
+package dev.gatehouse.trust.jwt;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.gatehouse.server.AuthContext;
+import dev.gatehouse.server.PrincipalKind;
+import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IssuerBound;
+import dev.gatehouse.spi.Reason;
+import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.TrustSource;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Internal trust source for per-service signed JWTs in {@code authorization: Bearer <jwt>}.
+ *
+ * <pre>{@code
+ * SignedTokenTrustSource tokens = SignedTokenTrustSource.newBuilder()
+ *     .serviceName("trips")                       // our own audience
+ *     .addIssuer(ServiceTokenIssuer.newBuilder("worker")
+ *         .jwksUri("https://worker.internal/jwks.json")
+ *         .roles(List.of("trip-finisher"))
+ *         .build())
+ *     .build();
+ * }</pre>
+ *
+ * <p>Checks, on top of the {@link JwtVerifier} core (issuer-bound keys, algorithm pinned to the
+ * key, only {@code alg}/{@code kid}/{@code typ} headers, strict base64url): {@code aud} contains
+ * {@code serviceName}; {@code exp} and {@code iat} required, {@code exp - iat} at most the max TTL
+ * (default 900 s, at most 3600 s); {@code sub} equals {@code iss} unless the issuer lists allowed
+ * subjects; optional {@code cluster_id} binding; optional replay protection ({@code jti} required,
+ * a repeat within the token's lifetime refused, a full cache refuses new tokens). With replay
+ * protection on, Gatehouse clients must be built with {@link
+ * dev.gatehouse.client.ServiceTokenCallCredentials.Builder#oneTimeTokens()}: by default they reuse
+ * one cached token per audience, which this source accepts only once.
+ *
+ * <p>The grant comes from the server's issuer entry. The token's own {@code roles} (array of
+ * strings) and {@code scope} (space-delimited string) claims, when present, narrow it to the
+ * intersection; when absent the grant stays whole. A token can never widen it.
+ */
+public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
+  /** The name in logs and {@code AuthContext.trustSource()}. */
+  public static final String NAME = "signed_token";
+
+  /** Default maximum token lifetime, 900 s. */
+  public static final Duration DEFAULT_MAX_TTL = Duration.ofSeconds(900);
+
+  /** Largest configurable token lifetime, 3600 s. */
+  public static final Duration MAX_MAX_TTL = Duration.ofSeconds(3600);
+
+  /** Default capacity of the replay cache. */
+  public static final int DEFAULT_REPLAY_CACHE_SIZE = 100_000;
+
+  private static final int MAX_JTI_LENGTH = 256;
+
+  private final SharedVerifier shared;
+  private final JwtVerifier verifier;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private final Map<String, ServiceTokenIssuer> issuers;
+  private final String header;
+  private final boolean replayDefault;
+  private final ReplayCache replayCache;
+  private final Clock clock;
+  private final boolean requireBinding;
+
+  private SignedTokenTrustSource(SharedVerifier shared, Builder b) {
+    this.shared = shared;
+    this.verifier = shared.verifier;
+    Map<String, ServiceTokenIssuer> map = new LinkedHashMap<>();
+    b.issuers.forEach(i -> map.put(i.issuer(), i));
+    this.issuers = Map.copyOf(map);
+    this.header = b.header;
+    this.replayDefault = b.replayProtection;
+    this.replayCache =
+        b.inheritedReplayCache != null
+            ? b.inheritedReplayCache
+            : new ReplayCache(b.replayCacheSize);
+    this.clock = b.clock;
+    this.requireBinding = b.requireBinding;
+  }
+
+  /** A new builder. */
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<String> credentialHeaders() {
+    return Set.of(header);
+  }
+
+  @Override
+  public Set<String> issuers() {
+    return issuers.keySet();
+  }
+
+  @Override
+  public AuthResult authenticate(RequestInfo request) {
+    JwtVerification v = verifier.verifyBearer(request, header);
+    if (!v.isVerified()) {
+      return v.toFailure();
+    }
+    VerifiedJwt jwt = v.token();
+    String iss = jwt.issuer();
+    ServiceTokenIssuer entry = issuers.get(iss);
+    Optional<String> sub = jwt.subject().filter(s -> !s.isEmpty());
+    if (sub.isEmpty()) {
+      return AuthResult.rejected(Reason.INVALID_CLAIMS, "issuer " + iss + ": sub missing");
+    }
+    boolean subjectOk =
+        entry.allowedSubjects().isEmpty()
+            ? sub.get().equals(iss)
+            : entry.allowedSubjects().contains(sub.get());
+    if (!subjectOk) {
+      return AuthResult.rejected(
+          Reason.SUBJECT_MISMATCH, "issuer " + iss + ": sub is not an allowed subject");
+    }
+    String who = "issuer " + iss + " sub " + sub.get();
+    AuthResult unbound = checkCertificateBinding(jwt, request, who);
+    if (unbound != null) {
+      return unbound;
+    }
+    if (!entry.clusterIds().isEmpty()) {
+      Optional<String> cluster = jwt.stringClaim("cluster_id");
+      if (cluster.isEmpty() || !entry.clusterIds().contains(cluster.get())) {
+        return AuthResult.rejected(
+            Reason.CLUSTER_MISMATCH, who + ": cluster_id missing or not allowed");
+      }
+    }
+    Set<String> roles = new LinkedHashSet<>(entry.roles());
+    if (jwt.claims().containsKey("roles")) {
+      Optional<Set<String>> narrowed = stringArray(jwt.claims().get("roles"));
+      if (narrowed.isEmpty()) {
+        return AuthResult.rejected(
+            Reason.INVALID_CLAIMS, who + ": roles is not an array of strings");
+      }
+      roles.retainAll(narrowed.get());
+    }
+    Set<String> scopes = new LinkedHashSet<>(entry.scopes());
+    if (jwt.claims().containsKey("scope")) {
+      Object claimedScope = jwt.claims().get("scope");
+      if (!(claimedScope instanceof String)) {
+        return AuthResult.rejected(Reason.INVALID_CLAIMS, who + ": scope is not a string");
+      }
+      scopes.retainAll(Arrays.asList(((String) claimedScope).split(" ")));
+    }
+    if (entry.replayProtection().orElse(replayDefault)) {
+      Optional<String> jti = jwt.jwtId().filter(j -> !j.isEmpty() && j.length() <= MAX_JTI_LENGTH);
+      if (jti.isEmpty()) {
+        return AuthResult.rejected(
+            Reason.INVALID_CLAIMS, who + ": jti missing (replay protection)");
+      }
+      // Remember the jti until no configuration could still accept the token: exp plus the
+      // largest skew there can ever be, so a reload that raises the skew opens no replay window.
+      long expiresAt = jwt.expiry().toEpochMilli() + JwtVerifier.MAX_CLOCK_SKEW.toMillis();
+      switch (replayCache.register(iss + "\u0000" + jti.get(), expiresAt, clock.millis())) {
+        case REPLAYED:
+          return AuthResult.rejected(Reason.REPLAYED, who + ": jti already used");
+        case FULL:
+          return AuthResult.rejected(Reason.REPLAYED, who + ": replay cache full, token refused");
+        default:
+          break;
+      }
+    }
+    AuthContext.Builder context =
+        AuthContext.newBuilder()
+            .subject(sub.get())
+            .kind(PrincipalKind.SERVICE)
+            .trustSource(NAME)
+            .issuer(iss)
+            .roles(roles)
+            .scopes(scopes)
+            .expiry(jwt.expiry())
+            .claim("iss", iss)
+            .claim("sub", sub.get())
+            .claim("aud", jwt.audiences());
+    jwt.stringClaim("cluster_id").ifPresent(c -> context.claim("cluster_id", c));
+    return AuthResult.authenticated(context.build());
+  }
+
+  private static Optional<Set<String>> stringArray(Object value) {
+    if (!(value instanceof List)) {
+      return Optional.empty();
+    }
+    Set<String> out = new LinkedHashSet<>();
+    for (Object o : (List<?>) value) {
+      if (!(o instanceof String)) {
+        return Optional.empty();
+      }
+      out.add((String) o);
+    }
+    return Optional.of(out);
+  }
+
+  /**
+   * RFC 8705: a token carrying {@code cnf} is only accepted from the peer whose TLS client
+   * certificate has the thumbprint {@code cnf.x5t#S256}; the TLS handshake proved the peer holds
+   * that certificate's key, so a stolen bound token is useless elsewhere. A {@code cnf} of any
+   * other form cannot be checked and is refused. Without {@code cnf} the token is unbound, which is
+   * refused only when {@link Builder#requireCertificateBinding(boolean)} is on.
+   *
+   * @return null when the binding holds or does not apply, else the refusal
+   */
+  private AuthResult checkCertificateBinding(VerifiedJwt jwt, RequestInfo request, String who) {
+    if (!jwt.claims().containsKey("cnf")) {
+      return requireBinding
+          ? AuthResult.rejected(Reason.BINDING_MISMATCH, who + ": cnf missing, binding required")
+          : null;
+    }
+    Object cnf = jwt.claims().get("cnf");
+    if (!(cnf instanceof Map<?, ?> map)
+        || map.size() != 1
+        || !(map.get("x5t#S256") instanceof String expected)) {
+      return AuthResult.rejected(
+          Reason.INVALID_CLAIMS, who + ": cnf is not a single x5t#S256 confirmation");
+    }
+    Optional<String> actual = CertificateThumbprint.ofPeer(request);
+    if (actual.isEmpty()
+        || !MessageDigest.isEqual(
+            actual.get().getBytes(StandardCharsets.US_ASCII),
+            expected.getBytes(StandardCharsets.US_ASCII))) {
+      return AuthResult.rejected(
+          Reason.BINDING_MISMATCH, who + ": token bound to another client certificate");
+    }
+    return null;
+  }
+
+  /** Stops the key refresh threads (once no source sharing the verifier is open). */
+  @Override
+  public void close() {
+    if (closed.compareAndSet(false, true)) {
+      shared.release();
+    }
+  }
+
+  /** A verifier (keys and their caches) that successive sources of a reload can share. */
+  private static final class SharedVerifier {
+    final JwtVerifier verifier;
+    private final AtomicInteger owners = new AtomicInteger(1);
+
+    SharedVerifier(JwtVerifier verifier) {
+      this.verifier = verifier;
+    }
+
+    SharedVerifier retain() {
+      if (owners.getAndIncrement() <= 0) {
+        throw new IllegalStateException("signed_token: the verifier to share is already closed");
+      }
+      return this;
+    }
+
+    void release() {
+      if (owners.decrementAndGet() == 0) {
+        verifier.close();
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "SignedTokenTrustSource{issuers=" + issuers.keySet() + ", header=" + header + "}";
+  }
+
+  /** Builds a {@link SignedTokenTrustSource}; {@link #build()} validates everything. */
+  public static final class Builder {
+    private final List<ServiceTokenIssuer> issuers = new ArrayList<>();
+    private String serviceName;
+    private String header = "authorization";
+    private Duration maxTtl = DEFAULT_MAX_TTL;
+    private boolean replayProtection;
+    private int replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE;
+    private ReplayCache inheritedReplayCache;
+    private SignedTokenTrustSource sharedFrom;
+    private boolean requireBinding;
+    private Duration clockSkew = JwtVerifier.DEFAULT_CLOCK_SKEW;
+    private Clock clock = Clock.systemUTC();
+    private int maxTokenBytes = JwtVerifier.DEFAULT_MAX_TOKEN_BYTES;
+    private Duration fetchTimeout = JwtVerifier.DEFAULT_FETCH_TIMEOUT;
+    private Duration outageTolerance = JwtVerifier.DEFAULT_OUTAGE_TOLERANCE;
+
+    private Builder() {}
+
+    /** This service's own name: the audience every token must contain (required). */
+    public Builder serviceName(String serviceName) {
+      this.serviceName = requireNonNull(serviceName, "serviceName");
+      return this;
+    }
+
+    /** Adds a trusted calling service. */
+    public Builder addIssuer(ServiceTokenIssuer issuer) {
+      issuers.add(requireNonNull(issuer, "issuer"));
+      return this;
+    }
+
+    /** The header carrying {@code Bearer <jwt>}, default {@code authorization}. */
+    public Builder header(String header) {
+      this.header = requireNonNull(header, "header").toLowerCase(Locale.ROOT);
+      return this;
+    }
+
+    /** Longest accepted {@code exp - iat}, default 900 s, at most 3600 s. */
+    public Builder maxTtl(Duration maxTtl) {
+      this.maxTtl = requireNonNull(maxTtl, "maxTtl");
+      return this;
+    }
+
+    /**
+     * Replay protection for every issuer without its own setting, default off. When on, a {@code
+     * jti} is accepted once within the token's lifetime, so every client must send a fresh token
+     * per call: a Gatehouse client needs {@link
+     * dev.gatehouse.client.ServiceTokenCallCredentials.Builder#oneTimeTokens()} (one signature per
+     * call); without it, its cached token is refused from the second call on. Size {@link
+     * #replayCacheSize(int)} for the call rate times the token lifetime.
+     */
+    public Builder replayProtection(boolean on) {
+      this.replayProtection = on;
+      return this;
+    }
+
+    /**
+     * Refuses tokens without an RFC 8705 {@code cnf.x5t#S256} certificate binding (default off: a
+     * token that carries one is always checked against the caller's TLS client certificate).
+     */
+    public Builder requireCertificateBinding(boolean required) {
+      this.requireBinding = required;
+      return this;
+    }
+
+    /**
+     * Shares the verifier of the source this one replaces: its issuers' keys and key caches (which
+     * may be riding out a JWKS outage). Only for a reload in which every issuer's name, keys and
+     * algorithms, the clock skew, the max TTL and the service name are unchanged (grants, cluster
+     * ids and replay settings may change); the caller guarantees that. The verifier is closed when
+     * the last source sharing it is.
+     */
+    public Builder shareVerifierOf(SignedTokenTrustSource previous) {
+      this.sharedFrom = requireNonNull(previous, "previous");
+      return this;
+    }
+
+    /**
+     * Shares the replay cache of the source this one replaces (a configuration reload), so a token
+     * used before the reload cannot be replayed after it. The previous source's capacity applies.
+     */
+    public Builder continueReplayCacheOf(SignedTokenTrustSource previous) {
+      this.inheritedReplayCache = requireNonNull(previous, "previous").replayCache;
+      return this;
+    }
+
+    /** Capacity of the replay cache, default 100 000 unexpired tokens. */
+    public Builder replayCacheSize(int size) {
+      this.replayCacheSize = size;
+      return this;
+    }
+
+    /** Tolerated clock difference, default 30 s, at most 120 s. */
+    public Builder clockSkew(Duration skew) {
+      this.clockSkew = requireNonNull(skew, "skew");
+      return this;
+    }
+
+    /** The clock (tests). */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Largest accepted token, default 8 KiB. */
+    public Builder maxTokenBytes(int maxTokenBytes) {
+      this.maxTokenBytes = maxTokenBytes;
+      return this;
+    }
+
+    /** Bound on one JWKS fetch, default 2 s. */
+    public Builder fetchTimeout(Duration timeout) {
+      this.fetchTimeout = requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** How long cached keys serve through a JWKS outage, default 1 h. */
+    public Builder outageTolerance(Duration tolerance) {
+      this.outageTolerance = requireNonNull(tolerance, "tolerance");
+      return this;
+    }
+
+    /**
+     * Validates and builds; starts fetching keys in the background.
+     *
+     * @throws IllegalArgumentException on a missing service name, no issuer, a duplicate issuer, a
+     *     max TTL outside (0, 3600 s], a skew over 120 s, a bad header name or cache size
+     */
+    public SignedTokenTrustSource build() {
+      if (serviceName == null || serviceName.isEmpty()) {
+        throw new IllegalArgumentException("signed_token: serviceName (own audience) is required");
+      }
+      if (issuers.isEmpty()) {
+        throw new IllegalArgumentException("signed_token: no issuer configured");
+      }
+      if (maxTtl.isNegative() || maxTtl.isZero() || maxTtl.compareTo(MAX_MAX_TTL) > 0) {
+        throw new IllegalArgumentException(
+            "signed_token: max TTL must be in (0, 3600 s]: " + maxTtl);
+      }
+      if (!header.matches("[a-z0-9][a-z0-9_.-]*") || header.endsWith("-bin")) {
+        throw new IllegalArgumentException("signed_token: invalid header name " + header);
+      }
+      if (replayCacheSize < 1) {
+        throw new IllegalArgumentException("signed_token: replay cache size must be positive");
+      }
+      if (sharedFrom != null) {
+        Set<String> names = new HashSet<>();
+        issuers.forEach(x -> names.add(x.issuer()));
+        if (!names.equals(sharedFrom.issuers.keySet())) {
+          throw new IllegalArgumentException(
+              "signed_token: a shared verifier needs the same issuers");
+        }
+        return new SignedTokenTrustSource(sharedFrom.shared.retain(), this);
+      }
+      JwtVerifier.Builder vb =
+          JwtVerifier.newBuilder()
+              .clock(clock)
+              .clockSkew(clockSkew)
+              .maxTokenBytes(maxTokenBytes)
+              .fetchTimeout(fetchTimeout)
+              .outageTolerance(outageTolerance)
+              .maxLifetime(maxTtl)
+              .allowedTypes(List.of("JWT"));
+      for (ServiceTokenIssuer i : issuers) {
+        TrustedIssuer.Builder tb =
+            TrustedIssuer.newBuilder(i.issuer()).keys(i.keys()).audience(serviceName);
+        i.algorithms().ifPresent(tb::algorithms);
+        vb.addIssuer(tb.build());
+      }
+      return new SignedTokenTrustSource(new SharedVerifier(vb.build()), this);
+    }
+  }
+}

@@ -1,0 +1,150 @@
+package dev.gatehouse.trust.jwt;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A token whose signature, header, issuer, audience and time claims verified. Immutable; {@link
+ * #toString()} names only the issuer, subject, {@code kid} and algorithm.
+ *
+ * <p>Claim values are JSON values as parsed: {@code String}, {@code Long} (integers), {@code
+ * Double}, {@code Boolean}, {@code List} and {@code Map} (both unmodifiable), or null.
+ */
+public final class VerifiedJwt {
+  private final String issuer;
+  private final String keyId;
+  private final String algorithm;
+  private final Map<String, Object> claims;
+  private final List<String> audiences;
+  private final Instant expiry;
+  private final Instant issuedAt;
+
+  VerifiedJwt(
+      String issuer,
+      String keyId,
+      String algorithm,
+      Map<String, Object> claims,
+      List<String> audiences,
+      Instant expiry,
+      Instant issuedAt) {
+    this.issuer = issuer;
+    this.keyId = keyId;
+    this.algorithm = algorithm;
+    @SuppressWarnings("unchecked")
+    Map<String, Object> copy = (Map<String, Object>) deepCopy(claims);
+    this.claims = copy;
+    this.audiences = List.copyOf(audiences);
+    this.expiry = expiry;
+    this.issuedAt = issuedAt;
+  }
+
+  private static Object deepCopy(Object v) {
+    if (v instanceof Map) {
+      Map<String, Object> out = new LinkedHashMap<>();
+      ((Map<?, ?>) v).forEach((k, x) -> out.put(String.valueOf(k), deepCopy(x)));
+      return Collections.unmodifiableMap(out);
+    }
+    if (v instanceof List) {
+      List<Object> out = new ArrayList<>();
+      ((List<?>) v).forEach(x -> out.add(deepCopy(x)));
+      return Collections.unmodifiableList(out);
+    }
+    return v;
+  }
+
+  /**
+   * The configured issuer whose keys verified the token: its {@code iss} claim, or, for a verifier
+   * in JWT-SVID mode ({@link JwtVerifier.Builder#keysBySubjectTrustDomain}), the trust domain of
+   * its {@code sub}.
+   */
+  public String issuer() {
+    return issuer;
+  }
+
+  /** The {@code sub} claim if it is a string. */
+  public Optional<String> subject() {
+    return stringClaim("sub");
+  }
+
+  /** The {@code jti} claim if it is a string. */
+  public Optional<String> jwtId() {
+    return stringClaim("jti");
+  }
+
+  /** The {@code kid} header, if the token had one. */
+  public Optional<String> keyId() {
+    return Optional.ofNullable(keyId);
+  }
+
+  /** The verified algorithm, e.g. {@code ES256}. */
+  public String algorithm() {
+    return algorithm;
+  }
+
+  /** The {@code aud} values. */
+  public List<String> audiences() {
+    return audiences;
+  }
+
+  /** The {@code exp} claim. */
+  public Instant expiry() {
+    return expiry;
+  }
+
+  /** The {@code iat} claim, if present. */
+  public Optional<Instant> issuedAt() {
+    return Optional.ofNullable(issuedAt);
+  }
+
+  /** Every claim of the payload (unmodifiable, deeply). */
+  public Map<String, Object> claims() {
+    return claims;
+  }
+
+  /** One claim. */
+  public Optional<Object> claim(String name) {
+    return Optional.ofNullable(claims.get(name));
+  }
+
+  /** One claim, if it is a string. */
+  public Optional<String> stringClaim(String name) {
+    Object v = claims.get(name);
+    return v instanceof String ? Optional.of((String) v) : Optional.empty();
+  }
+
+  /**
+   * The value at a dot path such as {@code realm_access.roles}, descending through JSON objects. A
+   * top-level claim whose name itself contains dots is found first.
+   */
+  public Optional<Object> claimAtPath(String path) {
+    if (claims.containsKey(path)) {
+      return Optional.ofNullable(claims.get(path));
+    }
+    Object cur = claims;
+    for (String part : path.split("\\.", -1)) {
+      if (!(cur instanceof Map)) {
+        return Optional.empty();
+      }
+      cur = ((Map<?, ?>) cur).get(part);
+    }
+    return Optional.ofNullable(cur);
+  }
+
+  @Override
+  public String toString() {
+    return "VerifiedJwt{iss="
+        + issuer
+        + ", sub="
+        + subject().map(LogSafe::quote).orElse("-")
+        + ", kid="
+        + (keyId == null ? "-" : LogSafe.quote(keyId))
+        + ", alg="
+        + algorithm
+        + "}";
+  }
+}

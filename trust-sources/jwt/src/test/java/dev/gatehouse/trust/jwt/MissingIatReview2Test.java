@@ -1,0 +1,45 @@
+package dev.gatehouse.trust.jwt;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import dev.gatehouse.spi.Reason;
+import dev.gatehouse.testing.TestTokens;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Security review 2: JwtVerifier.verify is documented "Never throws for bad input". With {@code
+ * maxLifetime} set and {@code requireIssuedAt(false)} called afterwards (the public builder allows
+ * it), a token without {@code iat} reaches {@code lifetimeExceeds(expSeconds, iat, ...)} with a
+ * null {@code Long} and throws NullPointerException (INTERNAL instead of invalid credentials).
+ */
+class MissingIatReview2Test {
+  @Test
+  void verify_maxLifetimeWithoutIat_rejectedNotThrown() {
+    ECKey key = TestTokens.ecKey("k1");
+    try (JwtVerifier v =
+        JwtVerifier.newBuilder()
+            .addIssuer(
+                TrustedIssuer.newBuilder("https://idp.test")
+                    .keys(JwksSource.of(new JWKSet(key.toPublicJWK())))
+                    .audience("trips")
+                    .build())
+            .maxLifetime(Duration.ofMinutes(15))
+            .requireIssuedAt(false)
+            .build()) {
+      Map<String, Object> claims =
+          TestTokens.claims("https://idp.test", "alice", "trips", Instant.now(), 300);
+      claims.remove("iat");
+      String token = TestTokens.sign(key, TestTokens.header("ES256", "k1"), claims);
+      JwtVerification r = v.verify(token);
+      assertFalse(r.isVerified());
+      Reason why = r.toFailure().reason();
+      assertTrue(why == Reason.INVALID_CLAIMS || why == Reason.LIFETIME_TOO_LONG, why.toString());
+    }
+  }
+}

@@ -1,0 +1,82 @@
+package dev.gatehouse.trust.jwt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import com.nimbusds.jose.jwk.ECKey;
+import com.nimbusds.jose.jwk.JWKSet;
+import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Reason;
+import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.testing.MutableClock;
+import dev.gatehouse.testing.TestTokens;
+import io.grpc.Metadata;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Security review 2: {@code continueReplayCacheOf} promises "a token used before the reload cannot
+ * be replayed after it". Entries are kept until {@code exp + skew} of the source that recorded
+ * them; a reload that raises {@code clock_skew_seconds} (which rebuilds signed_token and carries
+ * the cache over) makes the new source accept the token until {@code exp + newSkew}, so between the
+ * two the same jti is accepted a second time.
+ */
+class ReloadSkewReplayReview2Test {
+  private static final Instant START = Instant.parse("2026-06-01T08:00:00Z");
+  private static final ECKey WORKER = TestTokens.ecKey("w-1");
+
+  private static SignedTokenTrustSource source(
+      MutableClock clock, Duration skew, SignedTokenTrustSource previous) {
+    SignedTokenTrustSource.Builder b =
+        SignedTokenTrustSource.newBuilder()
+            .serviceName("trips")
+            .clock(clock)
+            .clockSkew(skew)
+            .replayProtection(true)
+            .addIssuer(
+                ServiceTokenIssuer.newBuilder("worker")
+                    .keys(JwksSource.of(new JWKSet(WORKER.toPublicJWK())))
+                    .build());
+    if (previous != null) {
+      b.continueReplayCacheOf(previous);
+    }
+    return b.build();
+  }
+
+  private static AuthResult present(SignedTokenTrustSource s, String token) {
+    Metadata md = new Metadata();
+    md.put(RequestInfo.key("authorization"), "Bearer " + token);
+    return s.authenticate(RequestInfo.of("gatehouse.test.v1.Probe/Worker", md, null, null));
+  }
+
+  @Test
+  void reloadRaisingSkew_tokenUsedBefore_replayRefused() {
+    MutableClock clock = new MutableClock(START);
+    Map<String, Object> claims = TestTokens.claims("worker", "worker", "trips", START, 300);
+    claims.put("jti", "review2-jti-1");
+    String token = TestTokens.sign(WORKER, TestTokens.header("ES256", "w-1"), claims);
+
+    SignedTokenTrustSource before = source(clock, Duration.ofSeconds(30), null);
+    SignedTokenTrustSource after = null;
+    try {
+      assertEquals(AuthResult.Outcome.AUTHENTICATED, present(before, token).outcome());
+      // Sanity: replay protection is on.
+      assertEquals(Reason.REPLAYED, present(before, token).reason());
+
+      // Config reload: clock_skew_seconds 30 -> 120; signed_token is rebuilt, cache carried over.
+      after = source(clock, Duration.ofSeconds(120), before);
+      // 60 s after exp: past the old entry's exp + 30 s, still inside exp + 120 s.
+      clock.set(START.plusSeconds(300 + 60));
+
+      AuthResult replay = present(after, token);
+      assertEquals(AuthResult.Outcome.REJECTED, replay.outcome(), "replayed jti was accepted");
+      assertEquals(Reason.REPLAYED, replay.reason());
+    } finally {
+      before.close();
+      if (after != null) {
+        after.close();
+      }
+    }
+  }
+}

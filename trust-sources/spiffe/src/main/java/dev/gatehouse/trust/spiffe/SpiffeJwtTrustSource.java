@@ -1,0 +1,441 @@
+package dev.gatehouse.trust.spiffe;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.gatehouse.server.AuthContext;
+import dev.gatehouse.server.PrincipalKind;
+import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Reason;
+import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.TrustSource;
+import dev.gatehouse.trust.jwt.JwksSource;
+import dev.gatehouse.trust.jwt.JwtVerification;
+import dev.gatehouse.trust.jwt.JwtVerifier;
+import dev.gatehouse.trust.jwt.TrustedIssuer;
+import dev.gatehouse.trust.jwt.VerifiedJwt;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Internal trust source for JWT-SVIDs (SPIFFE JWT identity documents) in {@code authorization:
+ * Bearer <jwt>}.
+ *
+ * <pre>{@code
+ * SpiffeJwtTrustSource svids = SpiffeJwtTrustSource.newBuilder()
+ *     .serviceAudience("spiffe://example.org/trips")          // our own audience
+ *     .addBundle("example.org", JwksSource.uri("https://bundle.example.org/jwt.json"))
+ *     .allow("spiffe://example.org/ns/trips/sa/worker", Set.of("trip-finisher"), Set.of())
+ *     .build();
+ * }</pre>
+ *
+ * <p>Checks, on top of the {@link JwtVerifier} core (strict base64url, only {@code alg}/{@code
+ * kid}/{@code typ} headers with {@code typ} absent, {@code JWT} or {@code JOSE}, asymmetric
+ * algorithms pinned to the key):
+ *
+ * <ul>
+ *   <li><b>bundle binding</b>: the key is looked up only in the JWT bundle of the trust domain of
+ *       the token's {@code sub} (read unverified to pick the bundle, then verified with it). A
+ *       token whose {@code sub} is in trust domain A is never verified with B's keys, whatever its
+ *       {@code kid} says: B's bundle can never vouch for an identity in A. {@code iss} is not used;
+ *   <li>{@code sub} required, a SPIFFE ID parsed strictly ({@link SpiffeId}: upper case, dot
+ *       segments, percent-encoding and the like are refused, never normalised);
+ *   <li>{@code aud} required (a string or an array of strings) and containing the service audience;
+ *       {@code exp} required; {@code nbf} and {@code iat} checked when present; bounded clock skew;
+ *   <li>the identity must be allowed, by its exact SPIFFE ID or by membership of an allowed trust
+ *       domain ({@link Reason#IDENTITY_NOT_ALLOWED} otherwise); an exact entry wins over a trust
+ *       domain entry. The grant (roles, scopes) is the allow entry's; the token's own claims never
+ *       add to it.
+ * </ul>
+ *
+ * <p>Bundle keys may have {@code use} absent, {@code sig} or {@code jwt-svid}; keys for another use
+ * ({@code x509-svid}, {@code enc}), keys without {@code kid}, unsupported key types (OKP/Ed25519
+ * included), weak RSA and symmetric keys are dropped with a warning, and a bundle left without a
+ * usable key refuses every token of its trust domain.
+ *
+ * <p>Accepted calls carry an {@link AuthContext} of kind {@link PrincipalKind#SERVICE}, subject the
+ * SPIFFE ID, issuer the trust domain name, trust source {@value #NAME}.
+ */
+public final class SpiffeJwtTrustSource implements TrustSource {
+  /** The name in logs and {@code AuthContext.trustSource()}. */
+  public static final String NAME = "spiffe_jwt";
+
+  /** The default credential header. */
+  public static final String DEFAULT_HEADER = "authorization";
+
+  private final JwtVerifier verifier;
+  private final String header;
+  private final Map<SpiffeId, Grant> exact;
+  private final Map<TrustDomain, Grant> domains;
+  private final Set<TrustDomain> bundles;
+
+  private record Grant(Set<String> roles, Set<String> scopes) {}
+
+  private SpiffeJwtTrustSource(
+      JwtVerifier verifier,
+      String header,
+      Map<SpiffeId, Grant> exact,
+      Map<TrustDomain, Grant> domains,
+      Set<TrustDomain> bundles) {
+    this.verifier = verifier;
+    this.header = header;
+    this.exact = Map.copyOf(exact);
+    this.domains = Map.copyOf(domains);
+    this.bundles = Set.copyOf(bundles);
+  }
+
+  /** A new builder. */
+  public static Builder newBuilder() {
+    return new Builder();
+  }
+
+  @Override
+  public String name() {
+    return NAME;
+  }
+
+  @Override
+  public Set<String> credentialHeaders() {
+    return Set.of(header);
+  }
+
+  /** The trust domains whose bundles are configured. */
+  public Set<TrustDomain> trustDomains() {
+    return bundles;
+  }
+
+  @Override
+  public AuthResult authenticate(RequestInfo request) {
+    JwtVerification v = verifier.verifyBearer(request, header);
+    if (!v.isVerified()) {
+      return v.toFailure();
+    }
+    VerifiedJwt jwt = v.token();
+    // The verifier picked the bundle by this very sub; parse it again, strictly, and make sure the
+    // bundle that verified the token is the one of the identity's trust domain.
+    Optional<SpiffeId> parsed = jwt.subject().flatMap(SpiffeId::tryParse);
+    if (parsed.isEmpty()) {
+      return AuthResult.rejected(Reason.INVALID_CLAIMS, "sub is not a valid SPIFFE ID");
+    }
+    SpiffeId id = parsed.get();
+    if (id.path().isEmpty()) {
+      return AuthResult.rejected(
+          Reason.INVALID_CLAIMS, "sub " + id + " names a trust domain, not a workload");
+    }
+    if (!id.trustDomain().name().equals(jwt.issuer())) {
+      return AuthResult.rejected(
+          Reason.UNKNOWN_ISSUER,
+          id + " was verified with the bundle of another trust domain " + jwt.issuer());
+    }
+    Grant grant = exact.get(id);
+    if (grant == null) {
+      grant = domains.get(id.trustDomain());
+    }
+    if (grant == null) {
+      return AuthResult.rejected(
+          Reason.IDENTITY_NOT_ALLOWED, id + " is not on the spiffe_jwt allow-list");
+    }
+    return AuthResult.authenticated(
+        AuthContext.newBuilder()
+            .subject(id.toString())
+            .kind(PrincipalKind.SERVICE)
+            .trustSource(NAME)
+            .issuer(id.trustDomain().name())
+            .roles(grant.roles())
+            .scopes(grant.scopes())
+            .expiry(jwt.expiry())
+            .claim("sub", id.toString())
+            .claim("aud", jwt.audiences())
+            .build());
+  }
+
+  /** Stops the bundle refresh threads. */
+  @Override
+  public void close() {
+    verifier.close();
+  }
+
+  @Override
+  public String toString() {
+    return "SpiffeJwtTrustSource{trustDomains="
+        + bundles
+        + ", allow="
+        + exact.keySet()
+        + ", allowTrustDomains="
+        + domains.keySet()
+        + ", header="
+        + header
+        + "}";
+  }
+
+  /**
+   * Builds a {@link SpiffeJwtTrustSource}. The service audience, at least one bundle and at least
+   * one allow entry are required; {@link #build()} validates everything.
+   */
+  public static final class Builder {
+    private record Bundle(String trustDomain, JwksSource keys) {}
+
+    private record AllowEntry(String value, List<String> roles, List<String> scopes) {}
+
+    private String serviceAudience;
+    private final List<Bundle> bundles = new ArrayList<>();
+    private final List<AllowEntry> allowIds = new ArrayList<>();
+    private final List<AllowEntry> allowDomains = new ArrayList<>();
+    private String header = DEFAULT_HEADER;
+    private List<String> algorithms;
+    private Duration clockSkew = JwtVerifier.DEFAULT_CLOCK_SKEW;
+    private Clock clock = Clock.systemUTC();
+    private int maxTokenBytes = JwtVerifier.DEFAULT_MAX_TOKEN_BYTES;
+    private Duration fetchTimeout = JwtVerifier.DEFAULT_FETCH_TIMEOUT;
+    private Duration outageTolerance = JwtVerifier.DEFAULT_OUTAGE_TOLERANCE;
+
+    private Builder() {}
+
+    /**
+     * This service's audience (required): every JWT-SVID's {@code aud} must contain it. The SPIFFE
+     * specification recommends a value scoped to the service, such as {@code
+     * spiffe://example.org/trips} or {@code trips}.
+     */
+    public Builder serviceAudience(String audience) {
+      this.serviceAudience = requireNonNull(audience, "audience");
+      return this;
+    }
+
+    /** Adds the JWT bundle (a JWKS) of one trust domain. */
+    public Builder addBundle(TrustDomain trustDomain, JwksSource bundle) {
+      return addBundle(requireNonNull(trustDomain, "trustDomain").name(), bundle);
+    }
+
+    /**
+     * Adds the JWT bundle (a JWKS) of one trust domain, named without {@code spiffe://} (e.g.
+     * {@code example.org}); the name is parsed strictly at {@link #build()}.
+     */
+    public Builder addBundle(String trustDomain, JwksSource bundle) {
+      bundles.add(
+          new Bundle(requireNonNull(trustDomain, "trustDomain"), requireNonNull(bundle, "bundle")));
+      return this;
+    }
+
+    /** Allows one exact SPIFFE ID with the roles and scopes it is granted. */
+    public Builder allow(SpiffeId id, Collection<String> roles, Collection<String> scopes) {
+      return allow(requireNonNull(id, "id").toString(), roles, scopes);
+    }
+
+    /**
+     * Allows one exact SPIFFE ID (parsed strictly at {@link #build()}) with the roles and scopes it
+     * is granted.
+     */
+    public Builder allow(String id, Collection<String> roles, Collection<String> scopes) {
+      allowIds.add(entry(requireNonNull(id, "id"), roles, scopes));
+      return this;
+    }
+
+    /** Allows every identity of a trust domain, with the roles and scopes each is granted. */
+    public Builder allowTrustDomain(
+        TrustDomain trustDomain, Collection<String> roles, Collection<String> scopes) {
+      return allowTrustDomain(requireNonNull(trustDomain, "trustDomain").name(), roles, scopes);
+    }
+
+    /**
+     * Allows every identity of a trust domain (named without {@code spiffe://}, parsed strictly at
+     * {@link #build()}), with the roles and scopes each is granted. An exact {@link #allow} entry
+     * for an identity wins over this one.
+     */
+    public Builder allowTrustDomain(
+        String trustDomain, Collection<String> roles, Collection<String> scopes) {
+      allowDomains.add(entry(requireNonNull(trustDomain, "trustDomain"), roles, scopes));
+      return this;
+    }
+
+    private static AllowEntry entry(
+        String value, Collection<String> roles, Collection<String> scopes) {
+      return new AllowEntry(
+          value,
+          List.copyOf(requireNonNull(roles, "roles")),
+          List.copyOf(requireNonNull(scopes, "scopes")));
+    }
+
+    /** The header carrying {@code Bearer <jwt>}, default {@code authorization}. */
+    public Builder header(String header) {
+      this.header = requireNonNull(header, "header").toLowerCase(Locale.ROOT);
+      return this;
+    }
+
+    /**
+     * The algorithm allow-list for every bundle, default {@code [ES256, RS256, PS256]}; only
+     * asymmetric algorithms. An RSA key without {@code alg} is pinned to the first RSA algorithm of
+     * the list, an EC key to its curve's.
+     */
+    public Builder algorithms(List<String> algorithms) {
+      this.algorithms = List.copyOf(requireNonNull(algorithms, "algorithms"));
+      return this;
+    }
+
+    /** Tolerated clock difference, default 30 s, at most 120 s. */
+    public Builder clockSkew(Duration skew) {
+      this.clockSkew = requireNonNull(skew, "skew");
+      return this;
+    }
+
+    /** The clock (tests). */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Largest accepted token, default 8 KiB. */
+    public Builder maxTokenBytes(int maxTokenBytes) {
+      this.maxTokenBytes = maxTokenBytes;
+      return this;
+    }
+
+    /** Bound on one bundle fetch, default 2 s. */
+    public Builder fetchTimeout(Duration timeout) {
+      this.fetchTimeout = requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /** How long cached bundle keys serve through a bundle endpoint outage, default 1 h. */
+    public Builder outageTolerance(Duration tolerance) {
+      this.outageTolerance = requireNonNull(tolerance, "tolerance");
+      return this;
+    }
+
+    /**
+     * Validates and builds; starts fetching the bundles in the background.
+     *
+     * @throws IllegalArgumentException on a missing service audience, no bundle, a trust domain
+     *     that is invalid or has two bundles, an invalid allow entry (not a strict SPIFFE ID or
+     *     trust domain, listed twice, blank role or scope, or in a trust domain without a bundle),
+     *     an empty allow-list, a bad header name, or a bad verifier setting (skew over 120 s, an
+     *     unsupported algorithm, ...)
+     */
+    public SpiffeJwtTrustSource build() {
+      if (serviceAudience == null || serviceAudience.isEmpty()) {
+        throw new IllegalArgumentException(
+            "spiffe_jwt: serviceAudience (own audience) is required");
+      }
+      if (!header.matches("[a-z0-9][a-z0-9_.-]*") || header.endsWith("-bin")) {
+        throw new IllegalArgumentException("spiffe_jwt: invalid header name " + header);
+      }
+      if (bundles.isEmpty()) {
+        throw new IllegalArgumentException("spiffe_jwt: no trust domain bundle configured");
+      }
+      Map<TrustDomain, JwksSource> byDomain = new LinkedHashMap<>();
+      for (Bundle b : bundles) {
+        TrustDomain td = trustDomain(b.trustDomain(), "bundle");
+        if (byDomain.put(td, b.keys()) != null) {
+          throw new IllegalArgumentException(
+              "spiffe_jwt: trust domain " + td + " has more than one bundle");
+        }
+      }
+      if (allowIds.isEmpty() && allowDomains.isEmpty()) {
+        throw new IllegalArgumentException(
+            "spiffe_jwt: the allow-list is empty, so every identity would be refused");
+      }
+      Map<SpiffeId, Grant> exact = new LinkedHashMap<>();
+      for (AllowEntry e : allowIds) {
+        SpiffeId id;
+        try {
+          id = SpiffeId.parse(e.value());
+        } catch (IllegalArgumentException ex) {
+          throw new IllegalArgumentException(
+              "spiffe_jwt: allow entry "
+                  + e.value()
+                  + " is not a valid SPIFFE ID ("
+                  + ex.getMessage()
+                  + ")",
+              ex);
+        }
+        requireBundle(byDomain, id.trustDomain(), id.toString());
+        if (exact.put(id, grant(e, id.toString())) != null) {
+          throw new IllegalArgumentException("spiffe_jwt: " + id + " is on the allow-list twice");
+        }
+      }
+      Map<TrustDomain, Grant> domains = new LinkedHashMap<>();
+      for (AllowEntry e : allowDomains) {
+        TrustDomain td = trustDomain(e.value(), "allowTrustDomain entry");
+        requireBundle(byDomain, td, "trust domain " + td);
+        if (domains.put(td, grant(e, "trust domain " + td)) != null) {
+          throw new IllegalArgumentException(
+              "spiffe_jwt: trust domain " + td + " is on the allow-list twice");
+        }
+      }
+      JwtVerifier.Builder vb =
+          JwtVerifier.newBuilder()
+              .keysBySubjectTrustDomain(
+                  sub ->
+                      SpiffeId.tryParse(sub)
+                          .filter(id -> !id.path().isEmpty())
+                          .map(id -> id.trustDomain().name()))
+              .clock(clock)
+              .clockSkew(clockSkew)
+              .maxTokenBytes(maxTokenBytes)
+              .fetchTimeout(fetchTimeout)
+              .outageTolerance(outageTolerance)
+              .allowedTypes(List.of("JWT", "JOSE"));
+      for (Map.Entry<TrustDomain, JwksSource> b : byDomain.entrySet()) {
+        TrustedIssuer.Builder tb =
+            TrustedIssuer.newBuilder(b.getKey().name())
+                .keys(b.getValue())
+                .audience(serviceAudience);
+        if (algorithms != null) {
+          tb.algorithms(algorithms);
+        }
+        vb.addIssuer(tb.build());
+      }
+      return new SpiffeJwtTrustSource(vb.build(), header, exact, domains, byDomain.keySet());
+    }
+
+    private static TrustDomain trustDomain(String name, String what) {
+      try {
+        return TrustDomain.parse(name);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "spiffe_jwt: "
+                + what
+                + " "
+                + name
+                + " is not a valid trust domain name ("
+                + e.getMessage()
+                + ")",
+            e);
+      }
+    }
+
+    private static void requireBundle(
+        Map<TrustDomain, JwksSource> byDomain, TrustDomain td, String entry) {
+      if (!byDomain.containsKey(td)) {
+        throw new IllegalArgumentException(
+            "spiffe_jwt: allow entry "
+                + entry
+                + " is in trust domain "
+                + td
+                + ", which has no bundle, so it could never be verified");
+      }
+    }
+
+    private static Grant grant(AllowEntry e, String who) {
+      return new Grant(nonBlank(e.roles(), "role", who), nonBlank(e.scopes(), "scope", who));
+    }
+
+    private static Set<String> nonBlank(List<String> values, String what, String who) {
+      Set<String> out = new LinkedHashSet<>();
+      for (String v : values) {
+        if (v == null || v.isBlank()) {
+          throw new IllegalArgumentException("spiffe_jwt: empty " + what + " for " + who);
+        }
+        out.add(v);
+      }
+      return Set.copyOf(out);
+    }
+  }
+}
