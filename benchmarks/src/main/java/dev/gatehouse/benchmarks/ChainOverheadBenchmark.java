@@ -2,9 +2,9 @@ package dev.gatehouse.benchmarks;
 
 import dev.gatehouse.server.AuthContext;
 import dev.gatehouse.server.Gatehouse;
-import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
@@ -207,10 +207,8 @@ public class ChainOverheadBenchmark {
         return AuthResult.rejected(Reason.MALFORMED_CREDENTIALS, "not a bearer token");
       }
       return AuthResult.authenticated(
-          AuthContext.newBuilder()
+          Principal.newBuilder()
               .subject(v.substring(7))
-              .kind(PrincipalKind.USER)
-              .trustSource("fake_user")
               .roles(List.of("rider"))
               .scopes(List.of("trips:read"))
               .build());
@@ -236,12 +234,7 @@ public class ChainOverheadBenchmark {
         return AuthResult.noCredential();
       }
       return AuthResult.authenticated(
-          AuthContext.newBuilder()
-              .subject(v)
-              .kind(PrincipalKind.SERVICE)
-              .trustSource("fake_service")
-              .roles(List.of("trip-finisher"))
-              .build());
+          Principal.newBuilder().subject(v).roles(List.of("trip-finisher")).build());
     }
   }
 }

@@ -2,51 +2,44 @@ package dev.gatehouse.server;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.gatehouse.spi.Principal;
 import io.grpc.Context;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collection;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
 /**
- * The authenticated caller of the current call, as the chain attached it.
+ * The authenticated caller of the current call, as the chain attached it: the {@link Principal} a
+ * source verified, stamped by the chain with its {@link PrincipalKind} and the name of the source
+ * that vouched for it.
  *
  * <p>Handlers read it with {@link #current()} or {@link #require()}; it is visible in every
- * listener callback of unary and streaming calls and never leaks between calls. The context key is
- * private, so application code cannot attach a forged one. Immutable; {@link #toString()} never
- * shows token material or claim values.
+ * listener callback of unary and streaming calls and never leaks between calls. Only the chain
+ * creates and attaches one, under a private context key, so application code cannot attach a forged
+ * one. Immutable; {@link #toString()} never shows token material or claim values.
  */
 public final class AuthContext {
   private static final Context.Key<AuthContext> KEY = Context.key("gatehouse-auth-context");
 
-  private final String subject;
+  private final Principal principal;
   private final PrincipalKind kind;
   private final String trustSource;
-  private final String issuer;
-  private final Set<String> roles;
-  private final Set<String> scopes;
-  private final Map<String, Object> claims;
-  private final Instant expiry;
 
-  private AuthContext(Builder b) {
-    this.subject = b.subject;
-    this.kind = b.kind;
-    this.trustSource = b.trustSource;
-    this.issuer = b.issuer;
-    // Copies, so a builder reused afterwards cannot change this context; empties are shared.
-    this.roles =
-        b.roles.isEmpty() ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(b.roles));
-    this.scopes =
-        b.scopes.isEmpty() ? Set.of() : Collections.unmodifiableSet(new LinkedHashSet<>(b.scopes));
-    this.claims =
-        b.claims.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.claims));
-    this.expiry = b.expiry;
+  private AuthContext(Principal principal, PrincipalKind kind, String trustSource) {
+    this.principal = principal;
+    this.kind = kind;
+    this.trustSource = trustSource;
+  }
+
+  /** The chain's stamp: what {@code source}, a slot of {@code kind}, verified. */
+  static AuthContext stamp(Principal principal, PrincipalKind kind, String source) {
+    requireNonNull(principal, "principal");
+    requireNonNull(kind, "kind");
+    if (source == null || source.isEmpty()) {
+      throw new IllegalArgumentException("source is required");
+    }
+    return new AuthContext(principal, kind, source);
   }
 
   /** The caller of the current call, if the chain authenticated one. */
@@ -73,17 +66,17 @@ public final class AuthContext {
     return base.withValue(KEY, this);
   }
 
-  /** A new builder. */
-  public static Builder newBuilder() {
-    return new Builder();
+  /** What the source verified. */
+  public Principal principal() {
+    return principal;
   }
 
   /** The subject: the user id, the service's issuer/subject, or its SPIFFE ID. */
   public String subject() {
-    return subject;
+    return principal.subject();
   }
 
-  /** USER or SERVICE. */
+  /** USER or SERVICE, stamped by the chain from the slot that authenticated the call. */
   public PrincipalKind kind() {
     return kind;
   }
@@ -95,153 +88,56 @@ public final class AuthContext {
 
   /** The token issuer, when the credential had one. */
   public Optional<String> issuer() {
-    return Optional.ofNullable(issuer);
+    return principal.issuer();
   }
 
   /** The caller's roles. */
   public Set<String> roles() {
-    return roles;
+    return principal.roles();
   }
 
   /** The caller's scopes. */
   public Set<String> scopes() {
-    return scopes;
+    return principal.scopes();
   }
 
   /** Whether the caller holds a role. */
   public boolean hasRole(String role) {
-    return roles.contains(role);
+    return principal.roles().contains(role);
   }
 
   /** Whether the caller holds a scope. */
   public boolean hasScope(String scope) {
-    return scopes.contains(scope);
+    return principal.scopes().contains(scope);
   }
 
   /** Selected claims of the credential (strings, numbers, booleans, lists of those). */
   public Map<String, Object> claims() {
-    return claims;
+    return principal.claims();
   }
 
   /** When the credential expires, if it does. */
   public Optional<Instant> expiry() {
-    return Optional.ofNullable(expiry);
+    return principal.expiry();
   }
 
+  /** Names subject, kind, source, issuer and grants; claim names only, never claim values. */
   @Override
   public String toString() {
     return "AuthContext{subject="
-        + subject
+        + principal.subject()
         + ", kind="
         + kind
         + ", trustSource="
         + trustSource
-        + (issuer != null ? ", issuer=" + issuer : "")
+        + principal.issuer().map(i -> ", issuer=" + i).orElse("")
         + ", roles="
-        + roles
+        + principal.roles()
         + ", scopes="
-        + scopes
+        + principal.scopes()
         + ", claims="
-        + claims.keySet()
-        + (expiry != null ? ", expiry=" + expiry : "")
+        + principal.claims().keySet()
+        + principal.expiry().map(e -> ", expiry=" + e).orElse("")
         + "}";
-  }
-
-  /** Builds an {@link AuthContext}; subject, kind and trust source are required. */
-  public static final class Builder {
-    private String subject;
-    private PrincipalKind kind;
-    private String trustSource;
-    private String issuer;
-    private final Set<String> roles = new LinkedHashSet<>();
-    private final Set<String> scopes = new LinkedHashSet<>();
-    private final Map<String, Object> claims = new LinkedHashMap<>();
-    private Instant expiry;
-
-    private Builder() {}
-
-    /** The subject. */
-    public Builder subject(String subject) {
-      this.subject = requireNonNull(subject, "subject");
-      return this;
-    }
-
-    /** USER or SERVICE. */
-    public Builder kind(PrincipalKind kind) {
-      this.kind = requireNonNull(kind, "kind");
-      return this;
-    }
-
-    /** The authenticator's name. */
-    public Builder trustSource(String trustSource) {
-      this.trustSource = requireNonNull(trustSource, "trustSource");
-      return this;
-    }
-
-    /** The issuer. */
-    public Builder issuer(String issuer) {
-      this.issuer = issuer;
-      return this;
-    }
-
-    /** Adds roles. */
-    public Builder roles(Collection<String> roles) {
-      roles.forEach(r -> this.roles.add(requireNonNull(r, "role")));
-      return this;
-    }
-
-    /** Adds scopes. */
-    public Builder scopes(Collection<String> scopes) {
-      scopes.forEach(s -> this.scopes.add(requireNonNull(s, "scope")));
-      return this;
-    }
-
-    /**
-     * Adds a selected claim (strings, numbers, booleans, lists of those). Lists and maps are copied
-     * into unmodifiable ones, so the context stays immutable after {@link #build()}.
-     */
-    public Builder claim(String name, Object value) {
-      claims.put(requireNonNull(name, "name"), immutableCopy(requireNonNull(value, "value")));
-      return this;
-    }
-
-    private static Object immutableCopy(Object value) {
-      if (value instanceof Collection<?> list) {
-        List<Object> copy = new ArrayList<>(list.size());
-        for (Object v : list) {
-          copy.add(immutableCopy(requireNonNull(v, "claim element")));
-        }
-        return Collections.unmodifiableList(copy);
-      }
-      if (value instanceof Map<?, ?> map) {
-        Map<Object, Object> copy = new LinkedHashMap<>();
-        map.forEach(
-            (k, v) ->
-                copy.put(
-                    requireNonNull(k, "claim key"), immutableCopy(requireNonNull(v, "claim"))));
-        return Collections.unmodifiableMap(copy);
-      }
-      return value;
-    }
-
-    /** The expiry. */
-    public Builder expiry(Instant expiry) {
-      this.expiry = expiry;
-      return this;
-    }
-
-    /** Builds the context. */
-    public AuthContext build() {
-      if (subject == null || subject.isEmpty()) {
-        throw new IllegalStateException("subject is required");
-      }
-      if (kind == null) {
-        throw new IllegalStateException("kind is required");
-      }
-      if (trustSource == null || trustSource.isEmpty()) {
-        throw new IllegalStateException("trustSource is required");
-      }
-      return new AuthContext(this);
-    }
   }
 }

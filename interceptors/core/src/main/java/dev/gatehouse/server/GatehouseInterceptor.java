@@ -266,7 +266,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
     return it.hasNext();
   }
 
-  private static Decision fromResult(AuthResult result, String source, PrincipalKind expected) {
+  private static Decision fromResult(AuthResult result, String source, PrincipalKind kind) {
     switch (result.outcome()) {
       case NO_CREDENTIAL:
         return Decision.deny(
@@ -282,16 +282,10 @@ final class GatehouseInterceptor implements ServerInterceptor {
         return Decision.deny(
             AuthStatus.KEYS_UNAVAILABLE, Reason.KEYS_UNAVAILABLE, result.detail(), null, source);
       case AUTHENTICATED:
-        AuthContext ctx = result.context().orElseThrow();
-        if (ctx.kind() != expected) {
-          return Decision.deny(
-              AuthStatus.INVALID_CREDENTIALS,
-              Reason.WRONG_CREDENTIAL_KIND,
-              ctx.kind() + " principal where " + expected + " is required",
-              null,
-              source);
-        }
-        return Decision.allow(ctx, source);
+        // The slot decides the kind and the source's own name is stamped: a source cannot
+        // present a user as a service or speak for another source.
+        return Decision.allow(
+            AuthContext.stamp(result.principal().orElseThrow(), kind, source), source);
       default:
         throw new AssertionError(result.outcome());
     }

@@ -2,7 +2,6 @@ package dev.gatehouse.spi;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.gatehouse.server.AuthContext;
 import java.util.Optional;
 
 /**
@@ -10,9 +9,10 @@ import java.util.Optional;
  *
  * <ul>
  *   <li>{@link #noCredential()}: nothing of its kind; the chain tries the next source.
- *   <li>{@link #authenticated(AuthContext)}: a verified principal.
- *   <li>{@link #rejected(Reason, String)}: a credential was present and is refused; the chain stops
- *       ({@code UNAUTHENTICATED}) and never falls through to a weaker source.
+ *   <li>{@link #authenticated(Principal)}: a verified principal.
+ *   <li>{@link #rejected(Reason, String)}: a credential was present and is refused for one of the
+ *       reasons {@link Reason#isCredentialRefusal()} allows; the chain stops ({@code
+ *       UNAUTHENTICATED}) and never falls through to a weaker source.
  *   <li>{@link #unavailable(String)}: keys cannot be fetched ({@code UNAVAILABLE}).
  * </ul>
  *
@@ -36,13 +36,13 @@ public final class AuthResult {
       new AuthResult(Outcome.NO_CREDENTIAL, null, Reason.MISSING_CREDENTIALS, "no credential");
 
   private final Outcome outcome;
-  private final AuthContext context;
+  private final Principal principal;
   private final Reason reason;
   private final String detail;
 
-  private AuthResult(Outcome outcome, AuthContext context, Reason reason, String detail) {
+  private AuthResult(Outcome outcome, Principal principal, Reason reason, String detail) {
     this.outcome = outcome;
-    this.context = context;
+    this.principal = principal;
     this.reason = reason;
     this.detail = detail;
   }
@@ -53,8 +53,9 @@ public final class AuthResult {
   }
 
   /** The call carries a verified credential. */
-  public static AuthResult authenticated(AuthContext context) {
-    return new AuthResult(Outcome.AUTHENTICATED, requireNonNull(context, "context"), Reason.OK, "");
+  public static AuthResult authenticated(Principal principal) {
+    return new AuthResult(
+        Outcome.AUTHENTICATED, requireNonNull(principal, "principal"), Reason.OK, "");
   }
 
   /**
@@ -65,8 +66,8 @@ public final class AuthResult {
    */
   public static AuthResult rejected(Reason reason, String detail) {
     requireNonNull(reason, "reason");
-    if (reason == Reason.OK || reason == Reason.KEYS_UNAVAILABLE) {
-      throw new IllegalArgumentException("not a rejection reason: " + reason);
+    if (!reason.isCredentialRefusal()) {
+      throw new IllegalArgumentException("not a credential refusal: " + reason);
     }
     return new AuthResult(Outcome.REJECTED, null, reason, requireNonNull(detail, "detail"));
   }
@@ -83,8 +84,8 @@ public final class AuthResult {
   }
 
   /** The principal, present only when {@link #outcome()} is AUTHENTICATED. */
-  public Optional<AuthContext> context() {
-    return Optional.ofNullable(context);
+  public Optional<Principal> principal() {
+    return Optional.ofNullable(principal);
   }
 
   /** The reason; {@link Reason#OK} when authenticated. */
@@ -100,7 +101,7 @@ public final class AuthResult {
   @Override
   public String toString() {
     return outcome
-        + (context != null ? " " + context : "")
+        + (principal != null ? " " + principal : "")
         + (outcome == Outcome.REJECTED || outcome == Outcome.UNAVAILABLE
             ? " " + reason + ": " + detail
             : "");

@@ -3,6 +3,12 @@ package dev.gatehouse.spi;
 /**
  * Why a call was allowed or refused. Goes to the audit listener and the server log, never to the
  * client, which only sees the fixed texts of {@code AuthStatus}.
+ *
+ * <p>Two groups share this type so that one audit event names one reason. A source refusing a
+ * credential gives one of the reasons for which {@link #isCredentialRefusal()} is true (via {@link
+ * AuthResult#rejected(Reason, String)}); the others are the chain's own: the call was allowed, keys
+ * are unavailable ({@link AuthResult#unavailable(String)}), no credential or one of the wrong kind,
+ * and the policy decisions after authentication.
  */
 public enum Reason {
   /** The call was allowed. */
@@ -60,5 +66,27 @@ public enum Reason {
   /** The method was not resolved at startup. */
   UNRESOLVED_METHOD,
   /** An unexpected exception in the chain. */
-  INTERNAL_ERROR
+  INTERNAL_ERROR;
+
+  /**
+   * Whether a source may give this reason when it refuses a credential it found. False for the
+   * chain's own reasons: {@link #OK}, {@link #MISSING_CREDENTIALS}, {@link #WRONG_CREDENTIAL_KIND},
+   * {@link #KEYS_UNAVAILABLE}, {@link #POLICY_DENY}, {@link #INSUFFICIENT_GRANTS}, {@link
+   * #UNRESOLVED_METHOD} and {@link #INTERNAL_ERROR}.
+   */
+  public boolean isCredentialRefusal() {
+    switch (this) {
+      case OK:
+      case MISSING_CREDENTIALS:
+      case WRONG_CREDENTIAL_KIND:
+      case KEYS_UNAVAILABLE:
+      case POLICY_DENY:
+      case INSUFFICIENT_GRANTS:
+      case UNRESOLVED_METHOD:
+      case INTERNAL_ERROR:
+        return false;
+      default:
+        return true;
+    }
+  }
 }

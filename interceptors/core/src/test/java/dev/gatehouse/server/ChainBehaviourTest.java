@@ -15,6 +15,7 @@ import dev.gatehouse.policy.Mode;
 import dev.gatehouse.server.ChainDecisionTest.Shape;
 import dev.gatehouse.server.ChainDecisionTest.Target;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
@@ -78,7 +79,7 @@ class ChainBehaviourTest {
   /** Throws a checked exception the compiler does not know about, as Kotlin or Lombok code can. */
   private static final class SneakyUser extends FakeAuthenticator {
     SneakyUser() {
-      super("fake_user", "authorization", PrincipalKind.USER);
+      super("fake_user", "authorization");
     }
 
     @Override
@@ -620,13 +621,14 @@ class ChainBehaviourTest {
     List<Object> roles = new ArrayList<>(List.of("a"));
     Map<String, Object> nested = new java.util.HashMap<>(Map.of("roles", roles));
     AuthContext ctx =
-        AuthContext.newBuilder()
-            .subject("s")
-            .kind(PrincipalKind.USER)
-            .trustSource("t")
-            .claim("list", roles)
-            .claim("realm_access", nested)
-            .build();
+        AuthContext.stamp(
+            Principal.newBuilder()
+                .subject("s")
+                .claim("list", roles)
+                .claim("realm_access", nested)
+                .build(),
+            PrincipalKind.USER,
+            "fake_user");
     roles.add("admin");
     nested.put("x", "y");
     assertEquals(List.of("a"), ctx.claims().get("list"));
@@ -644,13 +646,14 @@ class ChainBehaviourTest {
   @Test
   void authContext_toString_showsNoClaimValues() {
     AuthContext ctx =
-        AuthContext.newBuilder()
-            .subject("alice")
-            .kind(PrincipalKind.USER)
-            .trustSource("user_jwt")
-            .claim("email", "alice@example.test")
-            .roles(Set.of("driver"))
-            .build();
+        AuthContext.stamp(
+            Principal.newBuilder()
+                .subject("alice")
+                .claim("email", "alice@example.test")
+                .roles(Set.of("driver"))
+                .build(),
+            PrincipalKind.USER,
+            "fake_user");
     assertTrue(ctx.toString().contains("alice"));
     assertTrue(ctx.toString().contains("email"));
     assertFalse(ctx.toString().contains("alice@example.test"));

@@ -263,24 +263,25 @@ class ChainDecisionTest {
 
   @ParameterizedTest
   @EnumSource(Shape.class)
-  void internalMethod_trustSourceReturnsUserPrincipal_unauthenticatedInvalid(Shape s)
+  void internalMethod_trustSourcePrincipal_stampedServiceWithTheSourcesOwnName(Shape s)
       throws Exception {
-    FakeAuthenticator.Source liar =
-        new FakeAuthenticator.Source("liar", "x-svc", PrincipalKind.USER);
+    // A source returns only who it verified; the chain decides the kind from the slot and names
+    // the source itself, so no source can present a user or speak for another source.
+    FakeAuthenticator.Source src = FakeAuthenticator.source("mesh-a", "x-svc");
     try (ProbeHarness h =
         ProbeHarness.start(
             hh ->
                 Gatehouse.newBuilder()
                     .addService(hh.service())
                     .userAuthenticator(FakeAuthenticator.user("authorization"))
-                    .addTrustSource(liar)
+                    .addTrustSource(src)
                     .build())) {
-      assertRefused(
-          h,
-          () -> call(h, md("x-svc", "ok:alice"), s, Target.WORKER),
-          Status.Code.UNAUTHENTICATED,
-          AuthStatus.INVALID_TEXT);
-      assertEquals(1, liar.calls.get());
+      call(h, md("x-svc", "ok:alice"), s, Target.WORKER);
+      AuthContext ctx = onlyContext(h);
+      assertEquals("alice", ctx.subject());
+      assertEquals(PrincipalKind.SERVICE, ctx.kind());
+      assertEquals("mesh-a", ctx.trustSource());
+      assertEquals(1, src.calls.get());
     }
   }
 
@@ -392,23 +393,22 @@ class ChainDecisionTest {
 
   @ParameterizedTest
   @EnumSource(Shape.class)
-  void gatedMethod_userAuthenticatorReturnsServicePrincipal_unauthenticatedInvalid(Shape s)
+  void gatedMethod_userAuthenticatorPrincipal_stampedUserWithTheAuthenticatorsName(Shape s)
       throws Exception {
-    FakeAuthenticator confused =
-        new FakeAuthenticator("fake_user", "authorization", PrincipalKind.SERVICE);
+    FakeAuthenticator user = new FakeAuthenticator("idp-a", "authorization");
     try (ProbeHarness h =
         ProbeHarness.start(
             hh ->
                 Gatehouse.newBuilder()
                     .addService(hh.service())
-                    .userAuthenticator(confused)
+                    .userAuthenticator(user)
                     .addTrustSource(FakeAuthenticator.source("src1", "x-svc"))
                     .build())) {
-      assertRefused(
-          h,
-          () -> call(h, md("authorization", "ok:worker"), s, Target.ANY_USER),
-          Status.Code.UNAUTHENTICATED,
-          AuthStatus.INVALID_TEXT);
+      call(h, md("authorization", "ok:worker"), s, Target.ANY_USER);
+      AuthContext ctx = onlyContext(h);
+      assertEquals("worker", ctx.subject());
+      assertEquals(PrincipalKind.USER, ctx.kind());
+      assertEquals("idp-a", ctx.trustSource());
     }
   }
 
@@ -604,7 +604,7 @@ class ChainDecisionTest {
   /** A trust source that, like mesh identity, removes its header from what the app sees. */
   private static final class RemovingSource extends FakeAuthenticator implements TrustSource {
     RemovingSource() {
-      super("mesh", "x-fwd", PrincipalKind.SERVICE);
+      super("mesh", "x-fwd");
     }
 
     @Override
@@ -619,7 +619,7 @@ class ChainDecisionTest {
   @EnumSource(Shape.class)
   void authenticatorReturnsNull_internalError(Shape s) throws Exception {
     FakeAuthenticator nullUser =
-        new FakeAuthenticator("fake_user", "authorization", PrincipalKind.USER) {
+        new FakeAuthenticator("fake_user", "authorization") {
           @Override
           public AuthResult authenticate(RequestInfo request) {
             return null;

@@ -2,6 +2,7 @@ package dev.gatehouse.server;
 
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
@@ -16,21 +17,19 @@ import java.util.concurrent.atomic.AtomicInteger;
 public class FakeAuthenticator implements Authenticator {
   final String name;
   final String header;
-  final PrincipalKind kind;
   final AtomicInteger calls = new AtomicInteger();
 
-  FakeAuthenticator(String name, String header, PrincipalKind kind) {
+  FakeAuthenticator(String name, String header) {
     this.name = name;
     this.header = header;
-    this.kind = kind;
   }
 
   static FakeAuthenticator user(String header) {
-    return new FakeAuthenticator("fake_user", header, PrincipalKind.USER);
+    return new FakeAuthenticator("fake_user", header);
   }
 
   static Source source(String name, String header) {
-    return new Source(name, header, PrincipalKind.SERVICE);
+    return new Source(name, header);
   }
 
   @Override
@@ -65,7 +64,7 @@ public class FakeAuthenticator implements Authenticator {
     if (!parts[0].equals("ok") || parts.length < 2) {
       return AuthResult.rejected(Reason.MALFORMED_CREDENTIALS, "fake malformed");
     }
-    AuthContext.Builder b = AuthContext.newBuilder().subject(parts[1]).kind(kind).trustSource(name);
+    Principal.Builder b = Principal.newBuilder().subject(parts[1]);
     if (parts.length > 2 && !parts[2].isEmpty()) {
       b.roles(List.of(parts[2].split(",")));
     }
@@ -77,8 +76,8 @@ public class FakeAuthenticator implements Authenticator {
 
   /** A trust-source flavour. */
   static final class Source extends FakeAuthenticator implements TrustSource {
-    Source(String name, String header, PrincipalKind kind) {
-      super(name, header, kind);
+    Source(String name, String header) {
+      super(name, header);
     }
   }
 }

@@ -2,9 +2,8 @@ package dev.gatehouse.trust.insecure;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.gatehouse.server.AuthContext;
-import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
@@ -120,13 +119,7 @@ public final class InsecureSharedSecretTrustSource implements TrustSource {
       return AuthResult.rejected(Reason.SECRET_MISMATCH, "shared secret does not match");
     }
     return AuthResult.authenticated(
-        AuthContext.newBuilder()
-            .subject(subject)
-            .kind(PrincipalKind.SERVICE)
-            .trustSource(NAME)
-            .roles(roles)
-            .scopes(scopes)
-            .build());
+        Principal.newBuilder().subject(subject).roles(roles).scopes(scopes).build());
   }
 
   /** Never shows the secret. */

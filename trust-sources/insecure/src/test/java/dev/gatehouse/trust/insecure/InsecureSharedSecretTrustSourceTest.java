@@ -12,8 +12,8 @@ import dev.gatehouse.server.AuditEvent;
 import dev.gatehouse.server.AuthContext;
 import dev.gatehouse.server.AuthStatus;
 import dev.gatehouse.server.Gatehouse;
-import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.test.v1.Req;
@@ -206,10 +206,9 @@ class InsecureSharedSecretTrustSourceTest {
   void authenticate_rightSecret_configuredSubjectRolesScopesOnly() {
     InsecureSharedSecretTrustSource s =
         builder().subject("dev-worker").roles(Set.of("trip-finisher")).scopes(Set.of("a")).build();
-    AuthContext ctx = present(s, SECRET).context().orElseThrow();
+    Principal ctx = present(s, SECRET).principal().orElseThrow();
     assertEquals("dev-worker", ctx.subject());
-    assertEquals(PrincipalKind.SERVICE, ctx.kind());
-    assertEquals("shared_secret", ctx.trustSource());
+    assertEquals("shared_secret", s.name());
     assertEquals(Set.of("trip-finisher"), ctx.roles());
     assertEquals(Set.of("a"), ctx.scopes());
   }

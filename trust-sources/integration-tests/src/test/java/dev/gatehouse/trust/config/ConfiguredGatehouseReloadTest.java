@@ -10,10 +10,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.policy.PolicyException;
-import dev.gatehouse.server.AuthContext;
 import dev.gatehouse.server.AuthStatus;
-import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
@@ -72,12 +71,7 @@ class ConfiguredGatehouseReloadTest {
         return AuthResult.rejected(Reason.IDENTITY_NOT_ALLOWED, "not allowed");
       }
       return AuthResult.authenticated(
-          AuthContext.newBuilder()
-              .subject(e.identity())
-              .kind(PrincipalKind.SERVICE)
-              .trustSource(name())
-              .roles(e.roles())
-              .build());
+          Principal.newBuilder().subject(e.identity()).roles(e.roles()).build());
     }
 
     @Override

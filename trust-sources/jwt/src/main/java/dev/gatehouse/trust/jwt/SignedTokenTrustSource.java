@@ -2,10 +2,9 @@ package dev.gatehouse.trust.jwt;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.gatehouse.server.AuthContext;
-import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.IssuerBound;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
@@ -182,11 +181,9 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
           break;
       }
     }
-    AuthContext.Builder context =
-        AuthContext.newBuilder()
+    Principal.Builder context =
+        Principal.newBuilder()
             .subject(sub.get())
-            .kind(PrincipalKind.SERVICE)
-            .trustSource(NAME)
             .issuer(iss)
             .roles(roles)
             .scopes(scopes)

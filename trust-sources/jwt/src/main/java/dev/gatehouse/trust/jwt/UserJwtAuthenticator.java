@@ -2,11 +2,10 @@ package dev.gatehouse.trust.jwt;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.gatehouse.server.AuthContext;
-import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.spi.IssuerBound;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import java.time.Clock;
@@ -90,11 +89,9 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
       return AuthResult.rejected(
           Reason.INVALID_CLAIMS, "issuer " + jwt.issuer() + ": sub missing or not a string");
     }
-    AuthContext context =
-        AuthContext.newBuilder()
+    Principal context =
+        Principal.newBuilder()
             .subject(sub.get())
-            .kind(PrincipalKind.USER)
-            .trustSource(NAME)
             .issuer(jwt.issuer())
             .roles(strings(jwt.claimAtPath(rolesClaim)))
             .scopes(strings(jwt.claimAtPath(scopesClaim)))

@@ -3,9 +3,8 @@ package dev.gatehouse.trust.mesh;
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.net.InetAddresses;
-import dev.gatehouse.server.AuthContext;
-import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
@@ -163,10 +162,8 @@ public final class MeshIdentityTrustSource implements TrustSource {
           Reason.IDENTITY_NOT_ALLOWED, identity + " is not on the mesh_identity allow-list");
     }
     return AuthResult.authenticated(
-        AuthContext.newBuilder()
+        Principal.newBuilder()
             .subject(identity.toString())
-            .kind(PrincipalKind.SERVICE)
-            .trustSource(NAME)
             .roles(grant.roles)
             .scopes(grant.scopes)
             .build());

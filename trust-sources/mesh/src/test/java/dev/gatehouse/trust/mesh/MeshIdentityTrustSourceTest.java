@@ -5,9 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gatehouse.server.AuthContext;
-import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.testing.TestSupport;
@@ -54,10 +53,9 @@ class MeshIdentityTrustSourceTest {
   @Test
   void authenticate_trustedPeerAllowedIdentity_servicePrincipalWithEntryGrants() {
     AuthResult r = xfcc(builder().build(), TestSupport.peer("127.0.0.1"), "URI=" + WEB);
-    AuthContext ctx = r.context().orElseThrow();
+    Principal ctx = r.principal().orElseThrow();
     assertEquals(WEB, ctx.subject());
-    assertEquals(PrincipalKind.SERVICE, ctx.kind());
-    assertEquals("mesh_identity", ctx.trustSource());
+    assertEquals("mesh_identity", builder().build().name());
     assertEquals(Set.of("reader"), ctx.roles());
     assertEquals(Set.of("trips:read"), ctx.scopes());
   }
@@ -196,8 +194,8 @@ class MeshIdentityTrustSourceTest {
     SocketAddress p = TestSupport.peer("127.0.0.1");
     AuthResult a = call(s, p, "x-mesh-principal", WEB);
     AuthResult b = call(s, p, "x-mesh-principal", "cluster.local/ns/dev/sa/web");
-    assertEquals(WEB, a.context().orElseThrow().subject());
-    assertEquals(WEB, b.context().orElseThrow().subject());
+    assertEquals(WEB, a.principal().orElseThrow().subject());
+    assertEquals(WEB, b.principal().orElseThrow().subject());
   }
 
   @Test

@@ -133,7 +133,7 @@ class XfccVectorSweepTest {
         assertEquals(AuthResult.Outcome.NO_CREDENTIAL, result.outcome(), label);
       } else if (e.reason() == Reason.OK) {
         assertEquals(AuthResult.Outcome.AUTHENTICATED, result.outcome(), label + " " + result);
-        assertEquals(e.subject(), result.context().orElseThrow().subject(), label);
+        assertEquals(e.subject(), result.principal().orElseThrow().subject(), label);
       } else {
         assertEquals(AuthResult.Outcome.REJECTED, result.outcome(), label + " " + result);
         assertEquals(e.reason(), result.reason(), label + " " + result);
@@ -193,7 +193,7 @@ class XfccVectorSweepTest {
   void case14_trustedPeer_wouldBeAdmin_soOnlyThePeerCheckRefusesIt() throws Exception {
     String xfcc = (String) TestSupport.cases("xfcc/xfcc_cases.json").get(14).get("xfcc");
     AuthResult r = run(builder().build(), TRUSTED, xfcc);
-    assertEquals("spiffe://cluster.local/ns/prod/sa/admin", r.context().orElseThrow().subject());
+    assertEquals("spiffe://cluster.local/ns/prod/sa/admin", r.principal().orElseThrow().subject());
   }
 
   private static String nineKiB() {

@@ -2,9 +2,8 @@ package dev.gatehouse.trust.spiffe;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.gatehouse.server.AuthContext;
-import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
@@ -179,10 +178,8 @@ public final class PeerCertificateTrustSource implements TrustSource {
           Reason.IDENTITY_NOT_ALLOWED, id + " is not on the peer_certificate allow-list");
     }
     return AuthResult.authenticated(
-        AuthContext.newBuilder()
+        Principal.newBuilder()
             .subject(id.toString())
-            .kind(PrincipalKind.SERVICE)
-            .trustSource(NAME)
             .roles(grant.roles())
             .scopes(grant.scopes())
             .expiry(leaf.getNotAfter().toInstant())

@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.gatehouse.server.AuthContext;
 import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
@@ -144,10 +145,8 @@ public final class SpiffeJwtTrustSource implements TrustSource {
           Reason.IDENTITY_NOT_ALLOWED, id + " is not on the spiffe_jwt allow-list");
     }
     return AuthResult.authenticated(
-        AuthContext.newBuilder()
+        Principal.newBuilder()
             .subject(id.toString())
-            .kind(PrincipalKind.SERVICE)
-            .trustSource(NAME)
             .issuer(id.trustDomain().name())
             .roles(grant.roles())
             .scopes(grant.scopes())

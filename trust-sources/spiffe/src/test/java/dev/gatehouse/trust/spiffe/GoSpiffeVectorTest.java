@@ -158,7 +158,7 @@ class GoSpiffeVectorTest {
     assertEquals(2, pair.size());
     AuthResult r = present(sourceAt(pair.get(1), MARCH_24_2020), pair.get(0));
     assertEquals(Outcome.AUTHENTICATED, r.outcome(), r.toString());
-    assertEquals(WORKLOAD, r.context().orElseThrow().subject());
+    assertEquals(WORKLOAD, r.principal().orElseThrow().subject());
     // The peer sending the CA as well is accepted.
     assertEquals(
         Outcome.AUTHENTICATED,

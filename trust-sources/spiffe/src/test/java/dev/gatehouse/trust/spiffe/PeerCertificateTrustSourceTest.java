@@ -5,10 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gatehouse.server.AuthContext;
-import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.AuthResult.Outcome;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.trust.jwt.CertificateThumbprint;
@@ -86,10 +85,9 @@ class PeerCertificateTrustSourceTest {
     Issued leaf = leafA(Spec.svid(WORKER));
     AuthResult r = call(source(), leaf.presented());
     assertEquals(Outcome.AUTHENTICATED, r.outcome(), r.toString());
-    AuthContext ctx = r.context().orElseThrow();
+    Principal ctx = r.principal().orElseThrow();
     assertEquals(WORKER, ctx.subject());
-    assertEquals(PrincipalKind.SERVICE, ctx.kind());
-    assertEquals(PeerCertificateTrustSource.NAME, ctx.trustSource());
+    assertEquals(PeerCertificateTrustSource.NAME, source().name());
     assertEquals(Set.of("trip-finisher"), ctx.roles());
     assertEquals(Set.of("trips:write"), ctx.scopes());
     assertEquals(leaf.cert().getNotAfter().toInstant(), ctx.expiry().orElseThrow());
@@ -122,9 +120,9 @@ class PeerCertificateTrustSourceTest {
     PeerCertificateTrustSource source =
         builder().allowTrustDomain(A, Set.of("member"), Set.of()).build();
     AuthResult other = call(source, leafA(Spec.svid("spiffe://example.org/billing")).presented());
-    assertEquals(Set.of("member"), other.context().orElseThrow().roles());
+    assertEquals(Set.of("member"), other.principal().orElseThrow().roles());
     AuthResult worker = call(source, leafA(Spec.svid(WORKER)).presented());
-    assertEquals(Set.of("trip-finisher"), worker.context().orElseThrow().roles());
+    assertEquals(Set.of("trip-finisher"), worker.principal().orElseThrow().roles());
   }
 
   @Test

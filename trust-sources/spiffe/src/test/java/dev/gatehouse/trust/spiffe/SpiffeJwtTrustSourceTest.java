@@ -147,8 +147,8 @@ class SpiffeJwtTrustSourceTest {
       fixture(f);
       AuthResult ok = call(sign(fixtureKey, header("RS256", FIXTURE_RSA_KID), claims(ID)));
       assertEquals(AuthResult.Outcome.AUTHENTICATED, ok.outcome(), ok.toString());
-      assertEquals(ID, ok.context().orElseThrow().subject());
-      assertEquals(TD, ok.context().orElseThrow().issuer().orElseThrow());
+      assertEquals(ID, ok.principal().orElseThrow().subject());
+      assertEquals(TD, ok.principal().orElseThrow().issuer().orElseThrow());
       // PS256 with the same RSA key is refused: the key is pinned to RS256.
       assertEquals(Reason.ALGORITHM_NOT_ALLOWED, reason(fixtureKey, "PS256", FIXTURE_RSA_KID));
       // The fixture's trust domain is example.org: the same token for another trust domain's ID
@@ -261,7 +261,7 @@ class SpiffeJwtTrustSourceTest {
           c.get("expected").equals("valid-id") && !SpiffeId.parse(input).path().isEmpty();
       if (workload) {
         assertEquals(AuthResult.Outcome.AUTHENTICATED, r.outcome(), label + " " + r);
-        assertEquals(input, r.context().orElseThrow().subject(), label);
+        assertEquals(input, r.principal().orElseThrow().subject(), label);
         accepted++;
       } else {
         // Invalid IDs, and valid trust-domain IDs without a path (they name no workload).
