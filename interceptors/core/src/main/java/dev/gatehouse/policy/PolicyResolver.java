@@ -6,6 +6,7 @@ import com.google.protobuf.DescriptorProtos.MethodOptions;
 import com.google.protobuf.DescriptorProtos.ServiceOptions;
 import com.google.protobuf.Descriptors.MethodDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
+import com.google.protobuf.ExtensionLite;
 import com.google.protobuf.ExtensionRegistry;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.gatehouse.auth.v1.MethodAuth;
@@ -27,6 +28,14 @@ import java.util.Map;
  */
 public final class PolicyResolver {
   private static final ExtensionRegistry REGISTRY = newRegistry();
+
+  // Typed as ExtensionLite so the calls below bind to hasExtension/getExtension(ExtensionLite),
+  // the overloads every protobuf-java release from 3.25 through 4.x has. The GeneratedExtension
+  // overloads that javac would otherwise pick are missing from some 4.x releases.
+  private static final ExtensionLite<ServiceOptions, ServiceAuth> SERVICE_AUTH =
+      OptionsProto.serviceAuth;
+  private static final ExtensionLite<MethodOptions, MethodAuth> METHOD_AUTH =
+      OptionsProto.methodAuth;
 
   private final List<ModeOverride> overrides;
 
@@ -89,8 +98,8 @@ public final class PolicyResolver {
       List<String> problems,
       boolean[] overrideUsed) {
     ServiceOptions serviceOptions = reparse(service.getOptions());
-    boolean serviceAnnotated = serviceOptions.hasExtension(OptionsProto.serviceAuth);
-    ServiceAuth serviceAuth = serviceOptions.getExtension(OptionsProto.serviceAuth);
+    boolean serviceAnnotated = serviceOptions.hasExtension(SERVICE_AUTH);
+    ServiceAuth serviceAuth = serviceOptions.getExtension(SERVICE_AUTH);
     boolean servicePublic = serviceAuth.hasPublic() && serviceAuth.getPublic();
     boolean serviceInternal = serviceAuth.hasInternal() && serviceAuth.getInternal();
     boolean serviceBoth = servicePublic && serviceInternal;
@@ -116,8 +125,8 @@ public final class PolicyResolver {
         continue;
       }
       MethodOptions methodOptions = reparse(method.getOptions());
-      boolean methodAnnotated = methodOptions.hasExtension(OptionsProto.methodAuth);
-      MethodAuth auth = methodOptions.getExtension(OptionsProto.methodAuth);
+      boolean methodAnnotated = methodOptions.hasExtension(METHOD_AUTH);
+      MethodAuth auth = methodOptions.getExtension(METHOD_AUTH);
 
       ModeOverride override = null;
       for (int i = 0; i < overrides.size(); i++) {
