@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
-/** Parses every manifest under deploy/ and checks it agrees with trips.proto and DESIGN §8. */
+/** Parses every manifest under deploy/ and checks it agrees with trips.proto and the configuration format. */
 class DeployManifestsTest {
   static final Path DEPLOY = Path.of("deploy");
   private static final List<Map<?, ?>> DOCS = new ArrayList<>();
