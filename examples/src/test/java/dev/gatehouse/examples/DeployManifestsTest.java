@@ -20,7 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 
-/** Parses every manifest under deploy/ and checks it agrees with trips.proto and the configuration format. */
+/**
+ * Parses every manifest under deploy/ and checks it agrees with trips.proto and the configuration
+ * format.
+ */
 class DeployManifestsTest {
   static final Path DEPLOY = Path.of("deploy");
   private static final List<Map<?, ?>> DOCS = new ArrayList<>();

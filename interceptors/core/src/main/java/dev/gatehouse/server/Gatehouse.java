@@ -13,7 +13,10 @@ import dev.gatehouse.spi.IssuerBound;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import io.grpc.BindableService;
+import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
@@ -21,10 +24,12 @@ import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -45,6 +50,20 @@ import java.util.logging.Logger;
  * call then runs the fixed stages: error handler, authenticate (user JWT for gated methods,
  * internal trust sources in order for internal ones, nothing for public ones), proto-authz, attach
  * {@link AuthContext}, service.
+ *
+ * <p>Two ways to put it in front of the services, and one check that nothing is served around it:
+ *
+ * <ul>
+ *   <li>{@link #addTo(ServerBuilder)} registers the protected services. A service registered again
+ *       afterwards ({@code serverBuilder.addService(impl)}, as frameworks that bind every service
+ *       bean do) replaces the protected definition;
+ *   <li>{@link #serverInterceptor()} is the global form for {@code ServerBuilder.intercept} and
+ *       frameworks' global interceptors: it sees every call to every service, however registered,
+ *       and refuses any method it did not resolve at build time;
+ *   <li>{@link #verify(Server)} fails, naming them, when a method on the started server is not
+ *       resolved or (without the global form) is served by a definition other than the protected
+ *       one. Call it once after {@code start()}.
+ * </ul>
  */
 public final class Gatehouse implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(Gatehouse.class.getName());
@@ -52,14 +71,27 @@ public final class Gatehouse implements AutoCloseable {
   private final List<ServerServiceDefinition> services;
   private final Map<String, MethodPolicy> policies;
   private final List<Authenticator> authenticators;
+  private final ServerInterceptor global;
+  private final Set<ServerCallHandler<?, ?>> protectedHandlers;
+  private final AtomicBoolean globalHandedOut = new AtomicBoolean();
 
   private Gatehouse(
       List<ServerServiceDefinition> services,
       Map<String, MethodPolicy> policies,
-      List<Authenticator> authenticators) {
+      List<Authenticator> authenticators,
+      ServerInterceptor global) {
     this.services = services;
     this.policies = policies;
     this.authenticators = authenticators;
+    this.global = global;
+    Set<ServerCallHandler<?, ?>> handlers =
+        java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+    for (ServerServiceDefinition def : services) {
+      for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
+        handlers.add(m.getServerCallHandler());
+      }
+    }
+    this.protectedHandlers = java.util.Collections.unmodifiableSet(handlers);
   }
 
   /** A new builder. */
@@ -79,6 +111,53 @@ public final class Gatehouse implements AutoCloseable {
       serverBuilder.addService(service);
     }
     return serverBuilder;
+  }
+
+  /**
+   * The chain as one global interceptor, for {@code ServerBuilder.intercept(...)} or a framework's
+   * global server interceptors. It runs for every call to every service on the server, however the
+   * service was registered, and refuses ({@code PERMISSION_DENIED}) any method it did not resolve
+   * at build time. Register it before any other interceptor that reads the caller's identity. When
+   * the protected {@link #services()} are registered too, the chain runs once.
+   */
+  public ServerInterceptor serverInterceptor() {
+    globalHandedOut.set(true);
+    return global;
+  }
+
+  /**
+   * Checks the started {@code server}: every method it serves must be one this Gatehouse resolved
+   * at build time, and, unless the {@linkplain #serverInterceptor() global form} was taken, must be
+   * served by the protected definition {@link #addTo(ServerBuilder)} registered (not by a plain
+   * registration of the same service that replaced it).
+   *
+   * @throws PolicyException naming every method served around the chain or not resolved
+   */
+  public void verify(Server server) {
+    requireNonNull(server, "server");
+    List<String> problems = new ArrayList<>();
+    boolean globalForm = globalHandedOut.get();
+    for (ServerServiceDefinition def : server.getServices()) {
+      for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
+        String method = m.getMethodDescriptor().getFullMethodName();
+        if (!policies.containsKey(method)) {
+          problems.add(
+              method
+                  + ": served but not resolved by Gatehouse (add its service to the Gatehouse"
+                  + " builder)");
+        } else if (!globalForm && !protectedHandlers.contains(m.getServerCallHandler())) {
+          problems.add(
+              method
+                  + ": served around the chain (service "
+                  + def.getServiceDescriptor().getName()
+                  + " was registered again after gatehouse.addTo; register it only through"
+                  + " Gatehouse, or use gatehouse.serverInterceptor())");
+        }
+      }
+    }
+    if (!problems.isEmpty()) {
+      throw new PolicyException(problems);
+    }
   }
 
   /** The resolved policy of every protected method, by full method name. */
@@ -345,13 +424,25 @@ public final class Gatehouse implements AutoCloseable {
       if (userAuthenticator != null) {
         all.add(userAuthenticator);
       }
+      Object token = new Object();
       GatehouseInterceptor interceptor =
           new GatehouseInterceptor(
               Map.copyOf(policies),
               userAuthenticator,
               List.copyOf(trustSources),
               auditListener,
-              dryRun);
+              dryRun,
+              token,
+              false);
+      GatehouseInterceptor global =
+          new GatehouseInterceptor(
+              Map.copyOf(policies),
+              userAuthenticator,
+              List.copyOf(trustSources),
+              auditListener,
+              dryRun,
+              token,
+              true);
       List<ServerServiceDefinition> wrapped = new ArrayList<>();
       for (ServerServiceDefinition def : services) {
         wrapped.add(ServerInterceptors.intercept(def, interceptor));
@@ -359,7 +450,8 @@ public final class Gatehouse implements AutoCloseable {
       return new Gatehouse(
           List.copyOf(wrapped),
           java.util.Collections.unmodifiableMap(new LinkedHashMap<>(policies)),
-          List.copyOf(all));
+          List.copyOf(all),
+          global);
     }
   }
 }

@@ -29,6 +29,16 @@ import java.util.logging.Logger;
 final class GatehouseInterceptor implements ServerInterceptor {
   private static final Logger logger = Logger.getLogger(GatehouseInterceptor.class.getName());
 
+  /**
+   * Set on calls the global form of a Gatehouse let through, to that Gatehouse's token: its
+   * per-service form, registered as well, then does not run the chain a second time (the first run
+   * already removed the headers it strips). Private, so nothing else can set it.
+   */
+  private static final Context.Key<Object> CHECKED = Context.key("gatehouse-checked");
+
+  private final Object token;
+  private final boolean global;
+
   private final Map<String, MethodPolicy> policies;
   private final Authenticator user;
   private final List<TrustSource> trustSources;
@@ -51,7 +61,11 @@ final class GatehouseInterceptor implements ServerInterceptor {
       Authenticator user,
       List<TrustSource> trustSources,
       AuditListener audit,
-      boolean dryRun) {
+      boolean dryRun,
+      Object token,
+      boolean global) {
+    this.token = token;
+    this.global = global;
     this.policies = policies;
     this.user = user;
     this.trustSources = trustSources;
@@ -84,6 +98,9 @@ final class GatehouseInterceptor implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+    if (!global && CHECKED.get() == token) {
+      return next.startCall(call, headers);
+    }
     long start = System.nanoTime();
     String method = call.getMethodDescriptor().getFullMethodName();
     MethodPolicy policy = policies.get(method);
@@ -134,15 +151,21 @@ final class GatehouseInterceptor implements ServerInterceptor {
     return new ServerCall.Listener<ReqT>() {};
   }
 
-  private static <ReqT, RespT> ServerCall.Listener<ReqT> proceed(
+  private <ReqT, RespT> ServerCall.Listener<ReqT> proceed(
       AuthContext principal,
       ServerCall<ReqT, RespT> call,
       Metadata headers,
       ServerCallHandler<ReqT, RespT> next) {
-    if (principal == null) {
+    if (principal == null && !global) {
       return next.startCall(call, headers);
     }
-    Context context = principal.attachTo(Context.current());
+    Context context = Context.current();
+    if (global) {
+      context = context.withValue(CHECKED, token);
+    }
+    if (principal != null) {
+      context = principal.attachTo(context);
+    }
     return Contexts.interceptCall(context, call, headers, next);
   }
 

@@ -573,7 +573,8 @@ class ChainBehaviourTest {
     List<AuditEvent> events = new CopyOnWriteArrayList<>();
     FakeAuthenticator user = FakeAuthenticator.user("authorization");
     GatehouseInterceptor chain =
-        new GatehouseInterceptor(Map.of(), user, List.<TrustSource>of(), events::add, false);
+        new GatehouseInterceptor(
+            Map.of(), user, List.<TrustSource>of(), events::add, false, new Object(), false);
     List<String> ran = new CopyOnWriteArrayList<>();
     String name = InProcessServerBuilder.generateName();
     Server server =
