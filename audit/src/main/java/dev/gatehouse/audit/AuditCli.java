@@ -75,6 +75,10 @@ public final class AuditCli {
     } catch (RuntimeException e) {
       err.println(PREFIX + "internal error: " + oneLine(String.valueOf(e)));
       return USAGE;
+    } catch (StackOverflowError e) {
+      // Malformed input nested deeper than any library walk can follow: still one line, exit 2.
+      err.println(PREFIX + "input is nested too deeply");
+      return USAGE;
     }
   }
 

@@ -22,7 +22,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -110,51 +112,99 @@ final class DescriptorSets {
     Map<String, FileDescriptor> built = new HashMap<>();
     List<FileDescriptor> out = new ArrayList<>();
     for (String name : byName.keySet()) {
-      out.add(build(name, null, byName, built, new HashSet<>()));
+      out.add(build(name, byName, built));
     }
     return out;
   }
 
+  /**
+   * Builds {@code root} after its imports, depth first with an explicit stack (an import chain of
+   * any length cannot exhaust the thread's stack); a file already on the stack is a cycle.
+   */
   private static FileDescriptor build(
+      String root, Map<String, FileDescriptorProto> byName, Map<String, FileDescriptor> built)
+      throws UsageException {
+    Deque<Frame> stack = new ArrayDeque<>();
+    Set<String> onStack = new HashSet<>();
+    FileDescriptor rootFile = resolved(root, null, byName, built);
+    if (rootFile != null) {
+      return rootFile;
+    }
+    stack.push(new Frame(root, byName.get(root)));
+    onStack.add(root);
+    while (!stack.isEmpty()) {
+      Frame top = stack.peek();
+      if (top.next < top.proto.getDependencyCount()) {
+        String dep = top.proto.getDependency(top.next++);
+        FileDescriptor done = resolved(dep, top.name, byName, built);
+        if (done != null) {
+          top.deps.add(done);
+          continue;
+        }
+        if (!onStack.add(dep)) {
+          throw new UsageException("import cycle through " + dep);
+        }
+        stack.push(new Frame(dep, byName.get(dep)));
+        continue;
+      }
+      stack.pop();
+      onStack.remove(top.name);
+      FileDescriptor file;
+      try {
+        file = FileDescriptor.buildFrom(top.proto, top.deps.toArray(new FileDescriptor[0]));
+      } catch (DescriptorValidationException | RuntimeException e) {
+        throw new UsageException("invalid descriptor " + top.name + ": " + e.getMessage());
+      }
+      built.put(top.name, file);
+      if (!stack.isEmpty()) {
+        stack.peek().deps.add(file);
+      }
+    }
+    return built.get(root);
+  }
+
+  /**
+   * The descriptor of {@code name} if it is built already or built in; null if it is in the set and
+   * still to be built.
+   *
+   * @throws UsageException if the set lacks it
+   */
+  private static FileDescriptor resolved(
       String name,
       String importedBy,
       Map<String, FileDescriptorProto> byName,
-      Map<String, FileDescriptor> built,
-      Set<String> visiting)
+      Map<String, FileDescriptor> built)
       throws UsageException {
     FileDescriptor done = built.get(name);
     if (done != null) {
       return done;
     }
-    FileDescriptorProto proto = byName.get(name);
-    if (proto == null) {
-      FileDescriptor fallback = BUILT_IN.get(name);
-      if (fallback != null) {
-        return fallback;
-      }
-      throw new UsageException(
-          "descriptor set lacks "
-              + name
-              + " imported by "
-              + importedBy
-              + " (build it with protoc --include_imports)");
+    if (byName.containsKey(name)) {
+      return null;
     }
-    if (!visiting.add(name)) {
-      throw new UsageException("import cycle through " + name);
+    FileDescriptor fallback = BUILT_IN.get(name);
+    if (fallback != null) {
+      return fallback;
     }
-    List<FileDescriptor> deps = new ArrayList<>();
-    for (String dep : proto.getDependencyList()) {
-      deps.add(build(dep, name, byName, built, visiting));
+    throw new UsageException(
+        "descriptor set lacks "
+            + name
+            + " imported by "
+            + importedBy
+            + " (build it with protoc --include_imports)");
+  }
+
+  /** One file being built: its proto, the next import to visit, the imports built so far. */
+  private static final class Frame {
+    final String name;
+    final FileDescriptorProto proto;
+    final List<FileDescriptor> deps = new ArrayList<>();
+    int next;
+
+    Frame(String name, FileDescriptorProto proto) {
+      this.name = name;
+      this.proto = proto;
     }
-    visiting.remove(name);
-    FileDescriptor file;
-    try {
-      file = FileDescriptor.buildFrom(proto, deps.toArray(new FileDescriptor[0]));
-    } catch (DescriptorValidationException | RuntimeException e) {
-      throw new UsageException("invalid descriptor " + name + ": " + e.getMessage());
-    }
-    built.put(name, file);
-    return file;
   }
 
   private static String describe(IOException e) {

@@ -297,6 +297,53 @@ class AuditCliTest {
   }
 
   @Test
+  void descriptorSetWithLongImportChain_auditedWithoutExhaustingTheStack() throws IOException {
+    // 20,000 files, each importing the next: deep enough to overflow any recursive walk.
+    int depth = 20_000;
+    FileDescriptorSet.Builder set = FileDescriptorSet.newBuilder();
+    for (int i = 0; i < depth; i++) {
+      FileDescriptorProto.Builder f =
+          FileDescriptorProto.newBuilder()
+              .setName("chain/f" + i + ".proto")
+              .setPackage("chain" + i);
+      if (i + 1 < depth) {
+        f.addDependency("chain/f" + (i + 1) + ".proto");
+      }
+      set.addFile(f);
+    }
+    set.addFile(
+        AuditTestProto.getDescriptor().toProto().toBuilder().addDependency("chain/f0.proto"));
+    set.addFile(EmptyProto.getDescriptor().toProto());
+    Path file = tmp.resolve("chain.pb");
+    Files.write(file, set.build().toByteArray());
+
+    CliRun run = CliRun.of(file.toString());
+
+    assertEquals(AuditCli.OK, run.exitCode(), run.err());
+    assertEquals("public", run.row(P + "Mixed/Open").get(1));
+  }
+
+  @Test
+  void descriptorSetWithLongImportCycle_exitsTwoWithOneLine() throws IOException {
+    int depth = 20_000;
+    FileDescriptorSet.Builder set = FileDescriptorSet.newBuilder();
+    for (int i = 0; i < depth; i++) {
+      set.addFile(
+          FileDescriptorProto.newBuilder()
+              .setName("ring/f" + i + ".proto")
+              .addDependency("ring/f" + ((i + 1) % depth) + ".proto"));
+    }
+    Path file = tmp.resolve("ring.pb");
+    Files.write(file, set.build().toByteArray());
+
+    CliRun run = CliRun.of(file.toString());
+
+    assertEquals(AuditCli.USAGE, run.exitCode());
+    assertEquals(List.of("gatehouse-audit: import cycle through ring/f0.proto"), run.errLines());
+    assertEquals("", run.out());
+  }
+
+  @Test
   void importCycle_exitsTwo() throws IOException {
     FileDescriptorSet set =
         FileDescriptorSet.newBuilder()
