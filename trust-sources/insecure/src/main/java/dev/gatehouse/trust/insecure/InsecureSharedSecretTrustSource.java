@@ -55,6 +55,9 @@ public final class InsecureSharedSecretTrustSource implements TrustSource {
   /** The shortest secret accepted, in bytes. */
   public static final int MIN_SECRET_BYTES = 32;
 
+  /** The fewest distinct characters a secret may have. */
+  public static final int MIN_DISTINCT_BYTES = 10;
+
   /** Presented values longer than this are refused without being MAC'd. */
   private static final int MAX_PRESENTED_LENGTH = 4096;
 
@@ -283,6 +286,10 @@ public final class InsecureSharedSecretTrustSource implements TrustSource {
                 "shared_secret: the secret must be visible ASCII (it travels in an ASCII header)");
           }
         }
+        String weakness = weakness(bytes);
+        if (weakness != null) {
+          throw new IllegalArgumentException("shared_secret: " + weakness);
+        }
         byte[] keyBytes = new byte[32];
         new SecureRandom().nextBytes(keyBytes);
         SecretKeySpec key = new SecretKeySpec(keyBytes, "HmacSHA256");
@@ -312,5 +319,37 @@ public final class InsecureSharedSecretTrustSource implements TrustSource {
       Arrays.fill(bytes, (byte) 0);
       return out;
     }
+  }
+
+  /**
+   * Why {@code secret} is too easy to guess, or null. Refused: fewer than {@value
+   * #MIN_DISTINCT_BYTES} distinct characters, or the repetition of a shorter pattern ({@code
+   * aaaa…}, {@code abab…}, a 16-character string written twice). Generate the secret, e.g. {@code
+   * openssl rand -base64 32}.
+   */
+  static String weakness(byte[] secret) {
+    boolean[] seen = new boolean[256];
+    int distinct = 0;
+    for (byte b : secret) {
+      if (!seen[b & 0xff]) {
+        seen[b & 0xff] = true;
+        distinct++;
+      }
+    }
+    if (distinct < MIN_DISTINCT_BYTES) {
+      return "the secret has fewer than "
+          + MIN_DISTINCT_BYTES
+          + " distinct characters; generate a random one";
+    }
+    for (int period = 1; period <= secret.length / 2; period++) {
+      boolean repeats = true;
+      for (int i = period; i < secret.length && repeats; i++) {
+        repeats = secret[i] == secret[i - period];
+      }
+      if (repeats) {
+        return "the secret repeats a shorter pattern; generate a random one";
+      }
+    }
+    return null;
   }
 }

@@ -33,6 +33,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class InsecureSharedSecretTrustSourceTest {
   private static final String SECRET = "s3cr3t-0123456789abcdefghijklmnopq"; // 34 bytes
@@ -83,15 +85,52 @@ class InsecureSharedSecretTrustSourceTest {
 
   @Test
   void build_shortSecret_throws_32BytesAccepted() {
-    String s31 = "a".repeat(31);
+    String s31 = "0123456789abcdefghijklmnopqrstu";
     IllegalArgumentException e =
         assertThrows(
             IllegalArgumentException.class,
             () -> builder().secret(s31.getBytes(StandardCharsets.US_ASCII)).build());
     assertFalse(e.getMessage().contains(s31), e.getMessage());
+    String s32 = s31 + "v";
     InsecureSharedSecretTrustSource ok =
-        builder().secret("b".repeat(32).getBytes(StandardCharsets.US_ASCII)).build();
-    assertEquals(AuthResult.Outcome.AUTHENTICATED, present(ok, "b".repeat(32)).outcome());
+        builder().secret(s32.getBytes(StandardCharsets.US_ASCII)).build();
+    assertEquals(AuthResult.Outcome.AUTHENTICATED, present(ok, s32).outcome());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {
+        "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", // one byte repeated
+        "abababababababababababababababababab", // a two-byte pattern
+        "abcabcabcabcabcabcabcabcabcabcabcabc", // a three-byte pattern
+        "0123456789abcdef0123456789abcdef", // a 16-byte string written twice
+        "0123456789abcdef0123456789abcdef0123", // ... and cut short
+        "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa123456", // fewer than 10 distinct characters
+      })
+  void build_lowEntropySecret_throwsWithoutQuotingIt(String secret) {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> builder().secret(secret.getBytes(StandardCharsets.US_ASCII)).build());
+    assertTrue(
+        e.getMessage()
+                .equals(
+                    "shared_secret: the secret repeats a shorter pattern; generate a random one")
+            || e.getMessage()
+                .equals(
+                    "shared_secret: the secret has fewer than 10 distinct characters; generate a"
+                        + " random one"),
+        e.getMessage());
+    assertFalse(e.getMessage().contains(secret.substring(0, 8)), e.getMessage());
+  }
+
+  @Test
+  void build_randomLookingSecretWithRepeatedCharacters_accepted() {
+    String secret = "k8Zq-2mX9vLw0pR7tY4uB1nC6eH3jD5sAa";
+    assertEquals(
+        AuthResult.Outcome.AUTHENTICATED,
+        present(builder().secret(secret.getBytes(StandardCharsets.US_ASCII)).build(), secret)
+            .outcome());
   }
 
   @Test

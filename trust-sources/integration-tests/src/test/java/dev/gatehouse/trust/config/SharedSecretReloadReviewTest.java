@@ -22,8 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 class SharedSecretReloadReviewTest {
   @TempDir Path dir;
 
-  private static final String OLD = "0123456789abcdef0123456789abcdef";
-  private static final String NEW = "fedcba9876543210fedcba9876543210";
+  private static final String OLD = "old-q7Rk2mZp9xLw4vN8tB3yC6hJ1sD5fG0a";
+  private static final String NEW = "new-Zk3Pq8Wm1Xr6Ty0Uv5Sn9Lb2Hc7Jd4Fg";
 
   private static String config(String userAudiences) {
     return "service_name: trips\n"

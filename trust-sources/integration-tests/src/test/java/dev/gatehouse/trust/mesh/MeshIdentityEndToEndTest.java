@@ -40,7 +40,7 @@ class MeshIdentityEndToEndTest {
   private static final String WEB = "spiffe://cluster.local/ns/dev/sa/web";
   private static final String ADMIN = "spiffe://cluster.local/ns/prod/sa/admin";
   private static final String BY = "spiffe://cluster.local/ns/trips/sa/trips";
-  private static final String SECRET = "0123456789abcdef0123456789abcdef-dev";
+  private static final String SECRET = "dev-q7Rk2mZp9xLw4vN8tB3yC6hJ1sD5fG0a";
   private static final Req REQ = Req.getDefaultInstance();
 
   private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
