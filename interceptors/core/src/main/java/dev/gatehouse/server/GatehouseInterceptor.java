@@ -56,6 +56,9 @@ final class GatehouseInterceptor implements ServerInterceptor {
 
   private final List<Metadata.Key<String>> headersToRemove;
 
+  /** The user authenticator and every trust source, in chain order. */
+  private final List<Authenticator> screeners;
+
   GatehouseInterceptor(
       Map<String, MethodPolicy> policies,
       Authenticator user,
@@ -89,6 +92,11 @@ final class GatehouseInterceptor implements ServerInterceptor {
     this.serviceOnlyKeys = keys(serviceOnly);
     this.allCredentialKeys = keys(all);
     this.headersToRemove = keys(remove);
+    List<Authenticator> screen = new java.util.ArrayList<>(trustSources);
+    if (user != null) {
+      screen.add(0, user);
+    }
+    this.screeners = List.copyOf(screen);
   }
 
   private static List<Metadata.Key<String>> keys(Set<String> names) {
@@ -183,6 +191,10 @@ final class GatehouseInterceptor implements ServerInterceptor {
       return Decision.allow(null, null);
     }
     RequestInfo request = RequestInfo.of(method, headers, call.getAttributes());
+    Decision screened = screen(request);
+    if (screened != null) {
+      return screened;
+    }
     Decision authn =
         policy.mode() == Mode.GATED
             ? authenticateUser(request, headers)
@@ -233,6 +245,18 @@ final class GatehouseInterceptor implements ServerInterceptor {
       }
     }
     return fromResult(result, user.name(), PrincipalKind.USER);
+  }
+
+  /** Every source's screen, on every checked call: a refusal stops the call. */
+  private Decision screen(RequestInfo request) {
+    for (Authenticator a : screeners) {
+      AuthResult r = a.screen(request);
+      if (r.outcome() == AuthResult.Outcome.REJECTED) {
+        return Decision.deny(
+            AuthStatus.INVALID_CREDENTIALS, r.reason(), r.detail(), null, a.name());
+      }
+    }
+    return null;
   }
 
   private Decision authenticateService(RequestInfo request, Metadata headers) {

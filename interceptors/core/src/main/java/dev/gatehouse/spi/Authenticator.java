@@ -28,6 +28,20 @@ public interface Authenticator extends AutoCloseable {
     return Set.of();
   }
 
+  /**
+   * Runs on every checked call (gated and internal), for every configured source, before any source
+   * authenticates: a refusal here stops the call even when another source would accept it. For
+   * headers that must never arrive from where they came, whichever method is called, e.g. a
+   * forwarded identity from a peer that is not a trusted proxy. Must be cheap; the default finds
+   * nothing.
+   *
+   * @return {@link AuthResult#noCredential()} when nothing is wrong, or a {@linkplain
+   *     AuthResult#rejected(Reason, String) refusal}
+   */
+  default AuthResult screen(RequestInfo request) {
+    return AuthResult.noCredential();
+  }
+
   /** Authenticates the call. */
   AuthResult authenticate(RequestInfo request);
 

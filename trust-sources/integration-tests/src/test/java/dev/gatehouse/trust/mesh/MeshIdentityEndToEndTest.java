@@ -12,6 +12,9 @@ import dev.gatehouse.server.AuthContext;
 import dev.gatehouse.server.AuthStatus;
 import dev.gatehouse.server.Gatehouse;
 import dev.gatehouse.server.PrincipalKind;
+import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
@@ -349,6 +352,66 @@ class MeshIdentityEndToEndTest {
     Metadata md = headers(XFCC, xfcc);
     md.put(RequestInfo.key("x-internal-secret"), SECRET);
     return md;
+  }
+
+  @Test
+  void composition_sourceBeforeMeshAcceptsButXfccFromUntrustedPeer_refusedHandlerNotRun()
+      throws Exception {
+    // The secret source comes first and would accept: the spoofed header is still refused.
+    try (ProbeHarness h = start(TestSupport.peer("10.9.9.9"), secret(), mesh().build())) {
+      assertInvalid(h, expectFailure(() -> h.stub(both("URI=" + WORKER)).workerFinisher(REQ)));
+      assertEquals(Reason.UNTRUSTED_PROXY, lastReason());
+      assertEquals("mesh_identity", events.get(0).trustSource().orElseThrow());
+    }
+  }
+
+  @Test
+  void gated_validUserAndXfccFromUntrustedPeer_refusedHandlerNotRun() throws Exception {
+    try (ProbeHarness h =
+        ProbeHarness.start(
+            hh ->
+                Gatehouse.newBuilder()
+                    .addService(hh.service())
+                    .userAuthenticator(acceptingUser())
+                    .addTrustSource(mesh().build())
+                    .auditListener(events::add)
+                    .build(),
+            TestSupport.peer("10.9.9.9"))) {
+      Metadata md = headers(XFCC, "URI=" + WORKER);
+      md.put(RequestInfo.key("authorization"), "user alice");
+      assertInvalid(h, expectFailure(() -> h.stub(md).anyUser(REQ)));
+      assertEquals(Reason.UNTRUSTED_PROXY, lastReason());
+      // Without the spoofed header the same user gets in: the refusal is about the header.
+      h.stub(headers("authorization", "user alice")).anyUser(REQ);
+      assertEquals("alice", h.seen().get(0).context().orElseThrow().subject());
+    }
+  }
+
+  /** An end-user authenticator that accepts {@code authorization: user NAME}. */
+  private static Authenticator acceptingUser() {
+    return new Authenticator() {
+      @Override
+      public String name() {
+        return "test_user";
+      }
+
+      @Override
+      public Set<String> credentialHeaders() {
+        return Set.of("authorization");
+      }
+
+      @Override
+      public AuthResult authenticate(RequestInfo request) {
+        return request
+            .header("authorization")
+            .filter(v -> v.startsWith("user "))
+            .map(
+                v ->
+                    AuthResult.authenticated(
+                        Principal.newBuilder().subject(v.substring(5)).build()))
+            .orElse(AuthResult.noCredential());
+      }
+    };
   }
 
   @Test

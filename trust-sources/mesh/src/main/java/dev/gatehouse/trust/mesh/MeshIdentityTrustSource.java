@@ -126,6 +126,27 @@ public final class MeshIdentityTrustSource implements TrustSource {
     return Set.of(header);
   }
 
+  /**
+   * Refuses the header from a peer that is not a trusted proxy on every checked call, gated ones
+   * included: a forwarded identity from anywhere else is spoofed, and is refused, never ignored,
+   * even when another credential on the call would be accepted.
+   */
+  @Override
+  public AuthResult screen(RequestInfo request) {
+    if (!request.hasHeader(header)) {
+      return AuthResult.noCredential();
+    }
+    Optional<SocketAddress> peer = request.remoteAddress();
+    if (isTrustedPeer(peer)) {
+      return AuthResult.noCredential();
+    }
+    String who = describe(peer);
+    List<String> values = request.headerValues(header);
+    warnUntrusted(who, values.get(0));
+    return AuthResult.rejected(
+        Reason.UNTRUSTED_PROXY, header + " from peer " + who + " which is not a trusted proxy");
+  }
+
   @Override
   public AuthResult authenticate(RequestInfo request) {
     List<String> values = request.headerValues(header);
