@@ -9,8 +9,12 @@ public interface AuditListener {
   /** Receives one decision. */
   void onDecision(AuditEvent event);
 
-  /** The default: one log line per refusal at INFO, per allowed call at FINE. */
+  /**
+   * The default: a log line per allowed call at FINE, per refusal at INFO (dry-run: WARNING),
+   * refusals rate-limited per method and reason (at most 20 lines per 10 s each, then a count of
+   * the suppressed ones). A new instance each time, so each server limits on its own.
+   */
   static AuditListener logging() {
-    return LoggingAuditListener.INSTANCE;
+    return LoggingAuditListener.create();
   }
 }
