@@ -87,7 +87,7 @@ public final class ConfigNode {
 
   /** The keys present, in file order (does not mark them as read). */
   public Set<String> keys() {
-    return Set.copyOf(map.keySet());
+    return java.util.Collections.unmodifiableSet(new LinkedHashSet<>(map.keySet()));
   }
 
   /** Marks {@code key} as read without reading it (a key a caller handles itself). */

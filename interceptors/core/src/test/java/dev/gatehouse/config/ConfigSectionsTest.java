@@ -100,6 +100,23 @@ class ConfigSectionsTest {
   }
 
   @Test
+  void build_sectionWithoutProvider_refusedBeforeAnythingIsBuilt() throws Exception {
+    Path file = dir.resolve("gatehouse.yaml");
+    java.nio.file.Files.writeString(
+        file, "service_name: a\ninternal:\n  mesh_identity:\n    trusted_proxies: [\"::1/128\"]\n");
+    ConfigException e =
+        assertThrows(
+            ConfigException.class,
+            () ->
+                ConfiguredGatehouse.newBuilder(file)
+                    .addSection(new TestProvider("user_jwt"))
+                    .build());
+    assertEquals("internal.mesh_identity", e.field());
+    assertTrue(e.getMessage().contains("gatehouse-trust-mesh"), e.getMessage());
+    assertTrue(e.getMessage().contains("MeshIdentitySection.provider()"), e.getMessage());
+  }
+
+  @Test
   void register_invalidPath_refused() {
     for (String path : List.of("", "service_name", "internal", "internal.", "internal.A", "a.b")) {
       assertThrows(
