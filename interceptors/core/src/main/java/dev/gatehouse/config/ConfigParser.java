@@ -100,7 +100,7 @@ final class ConfigParser {
     Optional<ConfigNode> internal = root.optionalNode(KnownSections.INTERNAL);
     if (internal.isPresent()) {
       ConfigNode in = internal.get();
-      for (String key : parseOrder(in.keys())) {
+      for (String key : parseOrder(in.keys(), providers)) {
         String path = KnownSections.INTERNAL + "." + key;
         if (sectionWanted(path)) {
           present.put(path, in.optionalNode(key).orElseThrow());
@@ -111,7 +111,7 @@ final class ConfigParser {
     for (Map.Entry<String, ConfigNode> e : present.entrySet()) {
       parsed.put(e.getKey(), parseSection(providers.provider(e.getKey()).orElseThrow(), e, top));
     }
-    List<String> chain = KnownSections.chainOrder(new ArrayList<>(parsed.keySet()));
+    List<String> chain = KnownSections.chainOrder(new ArrayList<>(present.keySet()));
     checkHeaders(chain, parsed);
     internal.ifPresent(ConfigNode::finish);
     root.finish();
@@ -136,12 +136,23 @@ final class ConfigParser {
     return false;
   }
 
-  /** The keys under {@code internal}: the documented ones in their fixed order, then the others. */
-  private static List<String> parseOrder(Set<String> keys) {
+  /**
+   * The keys under {@code internal}: the documented ones in their fixed order, then those of other
+   * registered providers in registration order, then the rest (refused as unknown fields).
+   */
+  private static List<String> parseOrder(Set<String> keys, ConfigSections providers) {
     List<String> out = new ArrayList<>();
     for (String path : KnownSections.PARSE_ORDER) {
       String key = path.substring(path.indexOf('.') + 1);
       if (path.startsWith(KnownSections.INTERNAL + ".") && keys.contains(key)) {
+        out.add(key);
+      }
+    }
+    for (ConfigSectionProvider<?> p : providers.providers()) {
+      String key = p.path().substring(p.path().indexOf('.') + 1);
+      if (p.path().startsWith(KnownSections.INTERNAL + ".")
+          && keys.contains(key)
+          && !out.contains(key)) {
         out.add(key);
       }
     }

@@ -130,16 +130,23 @@ class ConfigSectionsTest {
     TestProvider custom = new TestProvider("internal.custom");
     TestProvider signed = new TestProvider("internal.signed_token");
     TestProvider mesh = new TestProvider("internal.mesh_identity");
+    TestProvider another = new TestProvider("internal.another");
     GatehouseConfig c =
         parse(
-            "service_name: a\ninternal:\n  custom: { header: x-c }\n"
+            "service_name: a\ninternal:\n  another: {}\n  custom: { header: x-c }\n"
                 + "  signed_token: { header: x-s }\n  mesh_identity: {}\nuser_jwt: {}\n",
             custom,
             signed,
             user,
+            another,
             mesh);
     assertEquals(
-        List.of("user_jwt", "internal.mesh_identity", "internal.signed_token", "internal.custom"),
+        List.of(
+            "user_jwt",
+            "internal.mesh_identity",
+            "internal.signed_token",
+            "internal.custom",
+            "internal.another"),
         List.copyOf(c.sections().keySet()));
     assertEquals("x-s", c.section(signed).orElseThrow().header());
     assertSame(c.section("internal.custom").orElseThrow(), c.section(custom).orElseThrow());
