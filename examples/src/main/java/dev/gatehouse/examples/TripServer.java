@@ -1,10 +1,16 @@
 package dev.gatehouse.examples;
 
 import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfiguredGatehouse;
 import dev.gatehouse.examples.demo.DemoSaga;
 import dev.gatehouse.examples.trips.TripServiceImpl;
 import dev.gatehouse.policy.PolicyException;
-import dev.gatehouse.trust.config.ConfiguredGatehouse;
+import dev.gatehouse.trust.insecure.InsecureSharedSecretSection;
+import dev.gatehouse.trust.jwt.SignedTokenSection;
+import dev.gatehouse.trust.jwt.UserJwtSection;
+import dev.gatehouse.trust.mesh.MeshIdentitySection;
+import dev.gatehouse.trust.spiffe.PeerCertificateSection;
+import dev.gatehouse.trust.spiffe.SpiffeJwtSection;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -82,8 +88,14 @@ public final class TripServer {
     ConfiguredGatehouse gatehouse;
     try {
       gatehouse =
-          ConfiguredGatehouse.newBuilder()
-              .configFile(config)
+          ConfiguredGatehouse.newBuilder(config)
+              // Every section of the documented format: the trip server takes any config file.
+              .addSection(UserJwtSection.provider())
+              .addSection(SignedTokenSection.provider())
+              .addSection(PeerCertificateSection.provider())
+              .addSection(SpiffeJwtSection.provider())
+              .addSection(MeshIdentitySection.provider())
+              .addSection(InsecureSharedSecretSection.provider())
               .addService(TripServiceImpl.create())
               .build();
     } catch (ConfigException e) {

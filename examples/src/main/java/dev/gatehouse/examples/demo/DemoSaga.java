@@ -16,6 +16,7 @@ import dev.gatehouse.client.JwksPublisher;
 import dev.gatehouse.client.ServiceTokenCallCredentials;
 import dev.gatehouse.client.SigningAlgorithm;
 import dev.gatehouse.client.SigningKeySource;
+import dev.gatehouse.config.ConfiguredGatehouse;
 import dev.gatehouse.examples.carsharing.v1.EndTripRequest;
 import dev.gatehouse.examples.carsharing.v1.GetTripRequest;
 import dev.gatehouse.examples.carsharing.v1.ListTripsRequest;
@@ -26,7 +27,9 @@ import dev.gatehouse.examples.carsharing.v1.StartTripRequest;
 import dev.gatehouse.examples.carsharing.v1.TripServiceGrpc;
 import dev.gatehouse.examples.carsharing.v1.TripServiceGrpc.TripServiceBlockingStub;
 import dev.gatehouse.examples.trips.TripServiceImpl;
-import dev.gatehouse.trust.config.ConfiguredGatehouse;
+import dev.gatehouse.trust.jwt.SignedTokenSection;
+import dev.gatehouse.trust.jwt.UserJwtSection;
+import dev.gatehouse.trust.mesh.MeshIdentitySection;
 import io.grpc.CallCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -148,8 +151,10 @@ public final class DemoSaga {
       out.println("config file (" + config + "):");
       yaml.lines().forEach(l -> out.println("  | " + l));
       gatehouse =
-          ConfiguredGatehouse.newBuilder()
-              .configFile(config)
+          ConfiguredGatehouse.newBuilder(config)
+              .addSection(UserJwtSection.provider())
+              .addSection(MeshIdentitySection.provider())
+              .addSection(SignedTokenSection.provider())
               .addService(TripServiceImpl.create())
               .auditListener(e -> auditLines.add(e.toString()))
               .build();

@@ -3,69 +3,105 @@ package dev.gatehouse.config;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
-import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
- * The whole Gatehouse configuration file, validated. Field names are those of the file (DESIGN §8);
- * each record documents its defaults. Obtain one with {@link #parse(String, Path)} or {@link
- * #load(Path)}.
+ * The whole Gatehouse configuration file, validated. The core reads the top level ({@code
+ * service_name}, {@code dev_mode}, {@code dry_run}, {@code clock_skew_seconds}, {@code overrides})
+ * and hands each section ({@code user_jwt}, {@code internal.*}) to its registered {@link
+ * ConfigSectionProvider}. Field names are those of the file (DESIGN §8). Immutable.
  *
- * @param serviceName own audience for service tokens (required; restart-only)
- * @param devMode allows the dev shared secret (default false; restart-only)
- * @param dryRun log refusals and let calls through (default false; restart-only)
- * @param clockSkew allowed clock skew (default 30 s, at most 120 s)
- * @param overrides modes for services without Gatehouse options
- * @param userJwt end-user JWT issuers, if any
- * @param signedToken signed service tokens, if configured
- * @param meshIdentity mesh-forwarded identity, if configured
- * @param sharedSecret the dev-only shared secret, if configured
- * @param peerCertificate X.509-SVIDs over mTLS, if configured
- * @param spiffeJwt JWT-SVIDs, if configured
+ * <pre>{@code
+ * GatehouseConfig config = GatehouseConfig.load(file,
+ *     ConfigSections.of(UserJwtSection.provider(), MeshIdentitySection.provider()));
+ * Optional<UserJwtSection> users = config.section(UserJwtSection.provider());
+ * }</pre>
  */
-public record GatehouseConfig(
-    String serviceName,
-    boolean devMode,
-    boolean dryRun,
-    Duration clockSkew,
-    List<OverrideConfig> overrides,
-    Optional<UserJwtConfig> userJwt,
-    Optional<SignedTokenConfig> signedToken,
-    Optional<MeshIdentityConfig> meshIdentity,
-    Optional<SharedSecretConfig> sharedSecret,
-    Optional<PeerCertificateConfig> peerCertificate,
-    Optional<SpiffeJwtConfig> spiffeJwt) {
-
+public final class GatehouseConfig {
   /** Largest configuration file read, in bytes. */
   public static final int MAX_FILE_BYTES = 1 << 20;
 
-  /** Validates and copies. */
-  public GatehouseConfig {
-    requireNonNull(serviceName, "serviceName");
-    requireNonNull(clockSkew, "clockSkew");
-    overrides = List.copyOf(overrides);
-    requireNonNull(userJwt, "userJwt");
-    requireNonNull(signedToken, "signedToken");
-    requireNonNull(meshIdentity, "meshIdentity");
-    requireNonNull(sharedSecret, "sharedSecret");
-    requireNonNull(peerCertificate, "peerCertificate");
-    requireNonNull(spiffeJwt, "spiffeJwt");
+  private final String serviceName;
+  private final boolean devMode;
+  private final boolean dryRun;
+  private final Duration clockSkew;
+  private final List<OverrideConfig> overrides;
+  private final Map<String, ConfigSection> sections;
+
+  private GatehouseConfig(
+      String serviceName,
+      boolean devMode,
+      boolean dryRun,
+      Duration clockSkew,
+      List<OverrideConfig> overrides,
+      Map<String, ConfigSection> sections) {
+    this.serviceName = requireNonNull(serviceName, "serviceName");
+    this.devMode = devMode;
+    this.dryRun = dryRun;
+    this.clockSkew = requireNonNull(clockSkew, "clockSkew");
+    this.overrides = List.copyOf(overrides);
+    this.sections = Collections.unmodifiableMap(new LinkedHashMap<>(sections));
+  }
+
+  /** The top level alone, as handed to section parsers. */
+  static GatehouseConfig topLevel(
+      String serviceName,
+      boolean devMode,
+      boolean dryRun,
+      Duration clockSkew,
+      List<OverrideConfig> overrides) {
+    return new GatehouseConfig(serviceName, devMode, dryRun, clockSkew, overrides, Map.of());
+  }
+
+  /** This top level with {@code sections} (in chain order). */
+  GatehouseConfig withSections(Map<String, ConfigSection> sections) {
+    return new GatehouseConfig(serviceName, devMode, dryRun, clockSkew, overrides, sections);
   }
 
   /**
-   * Parses a configuration document.
+   * Parses a configuration document that has top-level fields only: any section ({@code user_jwt},
+   * {@code internal.*}) is refused, since no provider is registered.
+   *
+   * @param text the YAML or JSON text
+   * @param baseDir directory that relative file paths are resolved against
+   * @throws ConfigException naming the offending field
+   */
+  public static GatehouseConfig parse(String text, Path baseDir) {
+    return parse(text, baseDir, ConfigSections.none());
+  }
+
+  /**
+   * Parses a configuration document, each section by its provider in {@code sections}.
    *
    * @param text the YAML or JSON text
    * @param baseDir directory that relative file paths ({@code jwks_file}, {@code secret_file}) are
    *     resolved against
-   * @throws ConfigException naming the offending field
+   * @param sections the registered section providers
+   * @throws ConfigException naming the offending field; a section with no registered provider is
+   *     refused naming it and the artifact that provides it
    */
-  public static GatehouseConfig parse(String text, Path baseDir) {
-    return ConfigParser.parse(requireNonNull(text, "text"), requireNonNull(baseDir, "baseDir"));
+  public static GatehouseConfig parse(String text, Path baseDir, ConfigSections sections) {
+    return ConfigParser.parse(
+        requireNonNull(text, "text"),
+        requireNonNull(baseDir, "baseDir"),
+        requireNonNull(sections, "sections"));
+  }
+
+  /**
+   * Reads and parses a configuration file with top-level fields only.
+   *
+   * @throws ConfigException if the file is unreadable, too large or invalid
+   */
+  public static GatehouseConfig load(Path file) {
+    return load(file, ConfigSections.none());
   }
 
   /**
@@ -73,8 +109,8 @@ public record GatehouseConfig(
    *
    * @throws ConfigException if the file is unreadable, too large or invalid
    */
-  public static GatehouseConfig load(Path file) {
-    return parse(readConfigFile(file), baseDirOf(file));
+  public static GatehouseConfig load(Path file, ConfigSections sections) {
+    return parse(readConfigFile(file), baseDirOf(file), sections);
   }
 
   /** The directory relative paths of {@code file} resolve against. */
@@ -96,6 +132,79 @@ public record GatehouseConfig(
     }
   }
 
+  /** Own audience for service tokens (required; restart-only). */
+  public String serviceName() {
+    return serviceName;
+  }
+
+  /** Allows the dev shared secret (default false; restart-only). */
+  public boolean devMode() {
+    return devMode;
+  }
+
+  /** Log refusals and let calls through (default false; restart-only). */
+  public boolean dryRun() {
+    return dryRun;
+  }
+
+  /** Allowed clock skew (default 30 s, at most 120 s). */
+  public Duration clockSkew() {
+    return clockSkew;
+  }
+
+  /** Modes for services without Gatehouse options (restart-only). */
+  public List<OverrideConfig> overrides() {
+    return overrides;
+  }
+
+  /** The sections present, by path ({@code user_jwt}, {@code internal.NAME}), in chain order. */
+  public Map<String, ConfigSection> sections() {
+    return sections;
+  }
+
+  /** The section at {@code path}, if present. */
+  public Optional<ConfigSection> section(String path) {
+    return Optional.ofNullable(sections.get(path));
+  }
+
+  /** The section {@code provider} reads, if present. */
+  public <S extends ConfigSection> Optional<S> section(ConfigSectionProvider<S> provider) {
+    return section(provider.path()).map(provider.sectionType()::cast);
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof GatehouseConfig c
+        && c.serviceName.equals(serviceName)
+        && c.devMode == devMode
+        && c.dryRun == dryRun
+        && c.clockSkew.equals(clockSkew)
+        && c.overrides.equals(overrides)
+        && c.sections.equals(sections);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(serviceName, devMode, dryRun, clockSkew, overrides, sections);
+  }
+
+  @Override
+  public String toString() {
+    return "GatehouseConfig[serviceName="
+        + serviceName
+        + ", devMode="
+        + devMode
+        + ", dryRun="
+        + dryRun
+        + ", clockSkew="
+        + clockSkew
+        + ", overrides="
+        + overrides
+        + ", sections="
+        + sections
+        + "]";
+  }
+
   /** The mode of an override entry. */
   public enum OverrideMode {
     /** World-open. */
@@ -115,268 +224,6 @@ public record GatehouseConfig(
     public OverrideConfig {
       requireNonNull(method, "method");
       requireNonNull(mode, "mode");
-    }
-  }
-
-  /** Where an issuer's keys come from: exactly one of a URI or a file. */
-  public record KeySource(Optional<URI> jwksUri, Optional<Path> jwksFile) {
-    /** Validates. */
-    public KeySource {
-      if (jwksUri.isPresent() == jwksFile.isPresent()) {
-        throw new IllegalArgumentException("exactly one of jwks_uri and jwks_file");
-      }
-    }
-  }
-
-  /**
-   * {@code user_jwt}.
-   *
-   * @param issuers trusted end-user token issuers (at least one)
-   * @param rolesClaim dot path of the roles claim (default {@code roles})
-   * @param scopesClaim dot path of the scopes claim (default {@code scope})
-   */
-  public record UserJwtConfig(List<UserIssuer> issuers, String rolesClaim, String scopesClaim) {
-    /** Validates and copies. */
-    public UserJwtConfig {
-      issuers = List.copyOf(issuers);
-      requireNonNull(rolesClaim, "rolesClaim");
-      requireNonNull(scopesClaim, "scopesClaim");
-    }
-  }
-
-  /**
-   * One end-user issuer.
-   *
-   * @param issuer the exact {@code iss}
-   * @param keys where its JWKS comes from
-   * @param audiences accepted audiences (at least one)
-   * @param algorithms allowed algorithms (default ES256, RS256, PS256)
-   */
-  public record UserIssuer(
-      String issuer, KeySource keys, List<String> audiences, List<String> algorithms) {
-    /** Validates and copies. */
-    public UserIssuer {
-      requireNonNull(issuer, "issuer");
-      requireNonNull(keys, "keys");
-      audiences = List.copyOf(audiences);
-      algorithms = List.copyOf(algorithms);
-    }
-  }
-
-  /**
-   * {@code internal.signed_token}.
-   *
-   * @param header credential header (default {@code authorization}, value {@code Bearer <jwt>})
-   * @param maxTtl longest accepted token lifetime (default 900 s, at most 3600 s)
-   * @param replayProtection require and check {@code jti} (default false)
-   * @param issuers the services whose tokens are trusted
-   */
-  public record SignedTokenConfig(
-      String header, Duration maxTtl, boolean replayProtection, List<ServiceIssuer> issuers) {
-    /** Validates and copies. */
-    public SignedTokenConfig {
-      requireNonNull(header, "header");
-      requireNonNull(maxTtl, "maxTtl");
-      issuers = List.copyOf(issuers);
-    }
-  }
-
-  /**
-   * One trusted calling service.
-   *
-   * @param issuer its {@code iss}
-   * @param keys where its JWKS comes from
-   * @param roles roles granted to it
-   * @param scopes scopes granted to it
-   * @param clusterIds allowed {@code cluster_id} values (empty: no binding)
-   * @param algorithms allowed algorithms (default ES256, RS256, PS256)
-   * @param replayProtection per-issuer override of the global setting
-   */
-  public record ServiceIssuer(
-      String issuer,
-      KeySource keys,
-      List<String> roles,
-      List<String> scopes,
-      List<String> clusterIds,
-      List<String> algorithms,
-      Optional<Boolean> replayProtection) {
-    /** Validates and copies. */
-    public ServiceIssuer {
-      requireNonNull(issuer, "issuer");
-      requireNonNull(keys, "keys");
-      roles = List.copyOf(roles);
-      scopes = List.copyOf(scopes);
-      clusterIds = List.copyOf(clusterIds);
-      algorithms = List.copyOf(algorithms);
-      requireNonNull(replayProtection, "replayProtection");
-    }
-  }
-
-  /** The format of the mesh identity header. */
-  public enum MeshFormat {
-    /** Envoy's {@code x-forwarded-client-cert}. */
-    XFCC,
-    /** The header holds a SPIFFE ID or Istio principal. */
-    PRINCIPAL
-  }
-
-  /**
-   * {@code internal.mesh_identity}.
-   *
-   * @param header the forwarded header (default {@code x-forwarded-client-cert})
-   * @param format XFCC (default) or PRINCIPAL
-   * @param trustedProxies CIDRs of the sidecar (required)
-   * @param expectedBy the XFCC {@code By} value required, if set
-   * @param requireSingleElement refuse XFCC with more than one element (default false)
-   * @param allow the identities trusted, with their grants
-   */
-  public record MeshIdentityConfig(
-      String header,
-      MeshFormat format,
-      List<String> trustedProxies,
-      Optional<String> expectedBy,
-      boolean requireSingleElement,
-      List<AllowEntry> allow) {
-    /** Validates and copies. */
-    public MeshIdentityConfig {
-      requireNonNull(header, "header");
-      requireNonNull(format, "format");
-      trustedProxies = List.copyOf(trustedProxies);
-      requireNonNull(expectedBy, "expectedBy");
-      allow = List.copyOf(allow);
-    }
-  }
-
-  /**
-   * One allowed identity.
-   *
-   * @param identity a SPIFFE ID or Istio principal
-   * @param roles roles granted
-   * @param scopes scopes granted
-   */
-  public record AllowEntry(String identity, List<String> roles, List<String> scopes) {
-    /** Validates and copies. */
-    public AllowEntry {
-      requireNonNull(identity, "identity");
-      roles = List.copyOf(roles);
-      scopes = List.copyOf(scopes);
-    }
-  }
-
-  /**
-   * {@code internal.shared_secret}: development only.
-   *
-   * @param header the header (default {@code x-internal-secret})
-   * @param secretFile the file holding the secret (at least 32 bytes)
-   * @param roles roles granted to a caller presenting it
-   */
-  public record SharedSecretConfig(String header, Path secretFile, List<String> roles) {
-    /** Validates and copies. */
-    public SharedSecretConfig {
-      requireNonNull(header, "header");
-      requireNonNull(secretFile, "secretFile");
-      roles = List.copyOf(roles);
-    }
-
-    @Override
-    public String toString() {
-      return "SharedSecretConfig[header="
-          + header
-          + ", secretFile="
-          + secretFile
-          + ", roles="
-          + roles
-          + "]";
-    }
-  }
-
-  /**
-   * One allow entry of a SPIFFE-based source: exactly one of an exact SPIFFE ID or a whole trust
-   * domain.
-   *
-   * @param identity an exact SPIFFE ID
-   * @param trustDomain every ID of this trust domain
-   * @param roles roles granted
-   * @param scopes scopes granted
-   */
-  public record SpiffeAllowEntry(
-      Optional<String> identity,
-      Optional<String> trustDomain,
-      List<String> roles,
-      List<String> scopes) {
-    /** Validates and copies. */
-    public SpiffeAllowEntry {
-      if (identity.isPresent() == trustDomain.isPresent()) {
-        throw new IllegalArgumentException("exactly one of identity and trust_domain");
-      }
-      roles = List.copyOf(roles);
-      scopes = List.copyOf(scopes);
-    }
-  }
-
-  /**
-   * A trust domain's X.509 CA bundle.
-   *
-   * @param trustDomain the trust domain
-   * @param caFile PEM file of its CA certificates
-   */
-  public record TrustBundle(String trustDomain, Path caFile) {
-    /** Validates. */
-    public TrustBundle {
-      requireNonNull(trustDomain, "trustDomain");
-      requireNonNull(caFile, "caFile");
-    }
-  }
-
-  /**
-   * {@code internal.peer_certificate}: X.509-SVIDs presented over app-terminated mTLS.
-   *
-   * @param trustBundles the CA bundle of each trusted trust domain
-   * @param allow the identities or trust domains trusted, with their grants
-   */
-  public record PeerCertificateConfig(
-      List<TrustBundle> trustBundles, List<SpiffeAllowEntry> allow) {
-    /** Validates and copies. */
-    public PeerCertificateConfig {
-      trustBundles = List.copyOf(trustBundles);
-      allow = List.copyOf(allow);
-    }
-  }
-
-  /**
-   * A trust domain's JWT bundle (a JWKS).
-   *
-   * @param trustDomain the trust domain
-   * @param keys where its JWKS comes from
-   */
-  public record JwtBundle(String trustDomain, KeySource keys) {
-    /** Validates. */
-    public JwtBundle {
-      requireNonNull(trustDomain, "trustDomain");
-      requireNonNull(keys, "keys");
-    }
-  }
-
-  /**
-   * {@code internal.spiffe_jwt}: JWT-SVIDs.
-   *
-   * @param header credential header (default {@code authorization}); must differ from {@code
-   *     signed_token}'s
-   * @param bundles the JWT bundle of each trusted trust domain
-   * @param allow the identities or trust domains trusted, with their grants
-   * @param algorithms allowed algorithms (default ES256, RS256, PS256)
-   */
-  public record SpiffeJwtConfig(
-      String header,
-      List<JwtBundle> bundles,
-      List<SpiffeAllowEntry> allow,
-      List<String> algorithms) {
-    /** Validates and copies. */
-    public SpiffeJwtConfig {
-      requireNonNull(header, "header");
-      bundles = List.copyOf(bundles);
-      allow = List.copyOf(allow);
-      algorithms = List.copyOf(algorithms);
     }
   }
 }

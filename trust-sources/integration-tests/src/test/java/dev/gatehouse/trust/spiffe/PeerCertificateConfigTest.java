@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfiguredGatehouse;
+import dev.gatehouse.config.TestSections;
 import dev.gatehouse.server.AuthStatus;
 import dev.gatehouse.test.v1.ProbeGrpc;
 import dev.gatehouse.test.v1.Req;
 import dev.gatehouse.test.v1.Resp;
 import dev.gatehouse.testing.TestTokens;
-import dev.gatehouse.trust.config.ConfiguredGatehouse;
 import io.grpc.Attributes;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -63,6 +64,7 @@ class PeerCertificateConfigTest {
   private Resp call(Path file, Certificate[] presented) throws Exception {
     ConfiguredGatehouse g =
         ConfiguredGatehouse.newBuilder()
+            .addSections(TestSections.ALL)
             .configFile(file)
             .addService(
                 new ProbeGrpc.ProbeImplBase() {
@@ -132,6 +134,7 @@ class PeerCertificateConfigTest {
             ConfigException.class,
             () ->
                 ConfiguredGatehouse.newBuilder()
+                    .addSections(TestSections.ALL)
                     .configFile(file)
                     .addService(new ProbeGrpc.ProbeImplBase() {})
                     .build());

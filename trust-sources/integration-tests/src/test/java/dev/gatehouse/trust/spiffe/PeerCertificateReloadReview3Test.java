@@ -5,12 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.jwk.JWKSet;
+import dev.gatehouse.config.ConfiguredGatehouse;
+import dev.gatehouse.config.TestSections;
 import dev.gatehouse.server.AuthStatus;
 import dev.gatehouse.test.v1.ProbeGrpc;
 import dev.gatehouse.test.v1.Req;
 import dev.gatehouse.test.v1.Resp;
 import dev.gatehouse.testing.TestTokens;
-import dev.gatehouse.trust.config.ConfiguredGatehouse;
 import io.grpc.Attributes;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -77,6 +78,7 @@ class PeerCertificateReloadReview3Test {
     AtomicReference<Certificate[]> presented = new AtomicReference<>(oldLeaf.presented());
     ConfiguredGatehouse g =
         ConfiguredGatehouse.newBuilder()
+            .addSections(TestSections.ALL)
             .configFile(dir.resolve("gatehouse.yaml"))
             .addService(
                 new ProbeGrpc.ProbeImplBase() {

@@ -5,8 +5,10 @@
  * on.
  *
  * <p>Public API: {@code UserJwtAuthenticator}, {@code JwtVerifier}, {@code TrustedIssuer}, {@code
- * JwksSource}, {@code JwtVerification}, {@code VerifiedJwt}, {@code BearerToken}. Everything else
- * in this package is implementation.
+ * JwksSource}, {@code JwtVerification}, {@code VerifiedJwt}, {@code BearerToken}, and the
+ * configuration sections with their providers ({@code UserJwtSection} for {@code user_jwt}, {@code
+ * SignedTokenSection} for {@code internal.signed_token}, {@code JwksConfig}, {@code
+ * JwtConfigFields}). Everything else in this package is implementation.
  *
  * <p>What the core does on top of Nimbus JOSE+JWT: a strict raw-token check before Nimbus parses
  * anything (size, three canonical base64url segments, JSON objects), a header allow-list, keys

@@ -3,7 +3,8 @@
  * (Envoy's {@code x-forwarded-client-cert}, or a plain SPIFFE ID / Istio principal header), trusted
  * only from configured proxy networks.
  *
- * <p>Public API: {@link dev.gatehouse.trust.mesh.MeshIdentityTrustSource} and its builder. The XFCC
- * parser, CIDR matching and identity reading are package-private implementation.
+ * <p>Public API: {@link dev.gatehouse.trust.mesh.MeshIdentityTrustSource} and its builder, and the
+ * configuration section {@link dev.gatehouse.trust.mesh.MeshIdentitySection} with its provider. The
+ * XFCC parser, CIDR matching and identity reading are package-private implementation.
  */
 package dev.gatehouse.trust.mesh;

@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.config;
+package dev.gatehouse.config;
 
 import static dev.gatehouse.testing.ProbeHarness.expectFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -70,7 +70,11 @@ class ReloadReplayReviewTest {
         ProbeHarness.start(
             x -> {
               ConfiguredGatehouse c =
-                  ConfiguredGatehouse.newBuilder().configFile(file).addService(x.service()).build();
+                  ConfiguredGatehouse.newBuilder()
+                      .addSections(TestSections.ALL)
+                      .configFile(file)
+                      .addService(x.service())
+                      .build();
               g.set(c);
               return c.gatehouse();
             })) {
@@ -116,7 +120,11 @@ class ReloadReplayReviewTest {
         ProbeHarness.start(
             x -> {
               ConfiguredGatehouse c =
-                  ConfiguredGatehouse.newBuilder().configFile(file).addService(x.service()).build();
+                  ConfiguredGatehouse.newBuilder()
+                      .addSections(TestSections.ALL)
+                      .configFile(file)
+                      .addService(x.service())
+                      .build();
               g.set(c);
               return c.gatehouse();
             })) {

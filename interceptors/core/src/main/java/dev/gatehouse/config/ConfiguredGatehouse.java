@@ -1,10 +1,10 @@
-package dev.gatehouse.trust.config;
+package dev.gatehouse.config;
 
 import static java.util.Objects.requireNonNull;
 
 import com.google.common.hash.Hashing;
-import dev.gatehouse.config.ConfigException;
-import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.config.ConfigSectionProvider.Previous;
+import dev.gatehouse.config.ConfigSectionProvider.ReloadPolicy;
 import dev.gatehouse.policy.Mode;
 import dev.gatehouse.server.AuditListener;
 import dev.gatehouse.server.Gatehouse;
@@ -14,14 +14,17 @@ import io.grpc.BindableService;
 import io.grpc.ServerBuilder;
 import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -34,37 +37,39 @@ import java.util.logging.Logger;
 
 /**
  * A Gatehouse chain wired from the configuration file, reloaded when the file's content changes.
+ * Each section of the file is read and built by the {@link ConfigSectionProvider} registered for
+ * it; this class knows no concrete authenticator.
  *
  * <pre>{@code
- * ConfiguredGatehouse gatehouse = ConfiguredGatehouse.newBuilder()
- *     .configFile(Path.of("/etc/gatehouse/gatehouse.yaml"))
+ * ConfiguredGatehouse gatehouse = ConfiguredGatehouse.newBuilder(Path.of("/etc/gatehouse/gatehouse.yaml"))
+ *     .addSection(UserJwtSection.provider())          // gatehouse-trust-jwt
+ *     .addSection(SignedTokenSection.provider())      // gatehouse-trust-jwt
+ *     .addSection(MeshIdentitySection.provider())     // gatehouse-trust-mesh
  *     .addService(new TripService())
  *     .build();                       // parses, validates and builds everything, or throws
  * Server server = gatehouse.addTo(ServerBuilder.forPort(8443)).build().start();
  * }</pre>
  *
  * <p>Everything is validated before {@link Builder#build()} returns, so a server that builds the
- * chain before binding its port never listens with a bad file. The file is polled by content hash
- * (so Kubernetes ConfigMap symlink swaps are seen); a valid change of issuers, allow-lists, roles
- * or scopes takes effect within the poll interval (default 1 s), an invalid one is logged and the
- * last good configuration keeps serving. {@code service_name}, {@code dev_mode}, {@code dry_run},
- * {@code overrides}, {@code shared_secret}, header names and which sources exist change only on
- * restart: a reload that changes them is refused as a whole and logged.
+ * chain before binding its port never listens with a bad file. A section present in the file with
+ * no provider registered is refused, naming it and the artifact that provides it. The file is
+ * polled by content hash (so Kubernetes ConfigMap symlink swaps are seen); a valid change of a
+ * {@link ReloadPolicy#REBUILD} section (issuers, allow-lists, roles or scopes) takes effect within
+ * the poll interval (default 1 s): only the changed sections are rebuilt, each handed the one it
+ * replaces so it can keep its key and replay caches, and a section is also rebuilt when a file it
+ * {@linkplain ConfigSectionProvider#watchedFiles watches} changes. An invalid change is logged and
+ * the last good configuration keeps serving. {@code service_name}, {@code dev_mode}, {@code
+ * dry_run}, {@code overrides}, {@link ReloadPolicy#RESTART_ONLY} sections ({@code shared_secret}),
+ * header names and which sections exist change only on restart: a reload that changes them is
+ * refused as a whole and logged.
  */
 public final class ConfiguredGatehouse implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(ConfiguredGatehouse.class.getName());
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(30);
   private static final Duration RETRY_FAILED = Duration.ofSeconds(30);
-  private static final String MESH = "mesh_identity";
-  private static final String SIGNED_TOKEN = "signed_token";
-  private static final String SHARED_SECRET = "shared_secret";
-  private static final String PEER = "peer_certificate";
-  private static final String SPIFFE_JWT = "spiffe_jwt";
-  private static final Set<String> ALL_SECTIONS =
-      Set.of(Components.USER_JWT, PEER, MESH, SPIFFE_JWT, SIGNED_TOKEN, SHARED_SECRET);
 
   private final Path file;
-  private final ComponentFactory factory;
+  private final ConfigSections providers;
   private final Gatehouse gatehouse;
   private final AtomicReference<Components> live;
   private final Optional<Slot> userSlot;
@@ -74,20 +79,21 @@ public final class ConfiguredGatehouse implements AutoCloseable {
   private final List<List<Authenticator>> pendingClose = new CopyOnWriteArrayList<>();
   private volatile GatehouseConfig current;
   private volatile String lastHash;
-  private volatile String lastCaHash;
+  private volatile Map<String, String> lastWatchedHashes;
   private volatile long retryFailedAtNanos = Long.MAX_VALUE;
 
-  private ConfiguredGatehouse(Builder b, GatehouseConfig config, String hash) {
+  private ConfiguredGatehouse(
+      Builder b, ConfigSections providers, GatehouseConfig config, String hash) {
     this.file = b.file;
-    this.factory = b.factory;
+    this.providers = providers;
     this.current = config;
     this.lastHash = hash;
-    this.lastCaHash = caFilesHash(config);
-    Components components = create(factory, config, ALL_SECTIONS, Optional.empty());
+    this.lastWatchedHashes = watchedHashes(config);
+    Components components = create(config, config.sections().keySet(), Optional.empty());
     this.live = new AtomicReference<>(components);
-    this.userSlot = components.user().map(u -> Slot.user(u, live));
+    this.userSlot = components.user().map(u -> Slot.user(KnownSections.USER_JWT, u, live));
     Map<String, Slot> slots = new LinkedHashMap<>();
-    components.trustSources().forEach((n, s) -> slots.put(n, Slot.source(s, live)));
+    components.trustSources().forEach((n, s) -> slots.put(n, Slot.source(n, s, live)));
     this.sourceSlots = slots;
     Gatehouse.Builder gb = Gatehouse.newBuilder().dryRun(config.dryRun());
     b.services.forEach(gb::addService);
@@ -119,9 +125,14 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     executor.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
   }
 
-  /** A new builder. */
+  /** A new builder; set the file with {@link Builder#configFile}. */
   public static Builder newBuilder() {
     return new Builder();
+  }
+
+  /** A new builder for the configuration file {@code configFile}. */
+  public static Builder newBuilder(Path configFile) {
+    return new Builder().configFile(configFile);
   }
 
   /** The chain. */
@@ -160,20 +171,29 @@ public final class ConfiguredGatehouse implements AutoCloseable {
         return false;
       }
       String hash = hash(text);
-      // peer_certificate's CA files are read once per build: a changed file (a CA removed after
-      // a compromise) must rebuild the source even when the YAML itself did not change.
-      String caHash = caFilesHash(current);
-      boolean caFilesChanged = !caHash.equals(lastCaHash);
-      if (hash.equals(lastHash) && !caFilesChanged && System.nanoTime() < retryFailedAtNanos) {
+      // Files a section read once (peer_certificate's CA files) must rebuild it when they change
+      // (a CA removed after a compromise), even when the YAML itself did not change.
+      Map<String, String> watched = watchedHashes(current);
+      Set<String> filesChanged = new LinkedHashSet<>();
+      watched.forEach(
+          (path, h) -> {
+            if (!h.equals(lastWatchedHashes.get(path))) {
+              filesChanged.add(path);
+            }
+          });
+      if (hash.equals(lastHash)
+          && filesChanged.isEmpty()
+          && System.nanoTime() < retryFailedAtNanos) {
         return false;
       }
       lastHash = hash;
-      lastCaHash = caHash;
+      lastWatchedHashes = watched;
       retryFailedAtNanos = Long.MAX_VALUE;
       try {
-        GatehouseConfig next = GatehouseConfig.parse(text, GatehouseConfig.baseDirOf(file));
-        apply(next, caFilesChanged);
-        lastCaHash = caFilesHash(next);
+        GatehouseConfig next =
+            GatehouseConfig.parse(text, GatehouseConfig.baseDirOf(file), providers);
+        apply(next, filesChanged);
+        lastWatchedHashes = watchedHashes(next);
         return true;
       } catch (ConfigException | PolicyCompatibilityException e) {
         refused(e.getMessage());
@@ -202,7 +222,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     }
   }
 
-  private void apply(GatehouseConfig next, boolean caFilesChanged) {
+  private void apply(GatehouseConfig next, Set<String> filesChanged) {
     List<String> restartOnly = new ArrayList<>();
     GatehouseConfig cur = current;
     if (!cur.serviceName().equals(next.serviceName())) {
@@ -217,44 +237,37 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     if (!cur.overrides().equals(next.overrides())) {
       restartOnly.add("overrides");
     }
-    if (!cur.sharedSecret().equals(next.sharedSecret())) {
-      restartOnly.add("internal.shared_secret");
+    for (ConfigSectionProvider<?> p : providers.providers()) {
+      if (p.reloadPolicy() == ReloadPolicy.RESTART_ONLY
+          && !Objects.equals(cur.section(p.path()), next.section(p.path()))) {
+        restartOnly.add(p.path());
+      }
     }
     if (!restartOnly.isEmpty()) {
       throw new PolicyCompatibilityException(
           String.join(", ", restartOnly) + " changed; these take effect only on restart");
     }
-    if (next.userJwt().isPresent() != cur.userJwt().isPresent()
-        || !sectionsOf(next).equals(sectionsOf(cur))) {
+    if (!next.sections().keySet().equals(cur.sections().keySet())) {
       throw new PolicyCompatibilityException(
           "adding or removing user_jwt or a trust source needs a restart");
     }
     // Rebuild only what changed: an unchanged source keeps its key cache (it may be riding out a
     // JWKS outage), its replay cache and the secret it was started with.
-    Set<String> changed = new HashSet<>();
-    boolean skewChanged = !cur.clockSkew().equals(next.clockSkew());
-    if (skewChanged || !cur.userJwt().equals(next.userJwt())) {
-      changed.add(Components.USER_JWT);
-    }
-    if (!cur.meshIdentity().equals(next.meshIdentity())) {
-      changed.add(MESH);
-    }
-    if (caFilesChanged || !cur.peerCertificate().equals(next.peerCertificate())) {
-      changed.add(PEER);
-    }
-    if (skewChanged || !cur.spiffeJwt().equals(next.spiffeJwt())) {
-      changed.add(SPIFFE_JWT);
-    }
-    if (skewChanged || !cur.signedToken().equals(next.signedToken())) {
-      changed.add(SIGNED_TOKEN);
+    Set<String> changed = new LinkedHashSet<>();
+    for (String path : next.sections().keySet()) {
+      ConfigSectionProvider<?> p = providers.provider(path).orElseThrow();
+      if (p.reloadPolicy() == ReloadPolicy.REBUILD
+          && (filesChanged.contains(path)
+              || !cur.sections().get(path).equals(next.sections().get(path)))) {
+        changed.add(path);
+      }
     }
     Components old = live.get();
-    Components built =
-        create(factory, next, changed, Optional.of(new ComponentFactory.Previous(cur, old)));
+    Components built = create(next, changed, Optional.of(new Replaced(cur, old)));
     Components merged;
     try {
       Optional<Authenticator> user = old.user();
-      if (changed.contains(Components.USER_JWT) && userSlot.isPresent()) {
+      if (changed.contains(KnownSections.USER_JWT) && userSlot.isPresent()) {
         user = built.user();
         requireAccepted(userSlot.get(), user);
       }
@@ -271,7 +284,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
       built.closeAll();
       throw e;
     }
-    // Close what the factory built but the merge did not take (a section it was not asked for).
+    // Close what was built but the merge did not take.
     for (Authenticator a : built.all()) {
       if (!merged.all().contains(a)) {
         a.close();
@@ -289,34 +302,34 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     }
   }
 
-  /** A digest of the contents of every {@code peer_certificate} CA file of {@code c}. */
-  private static String caFilesHash(GatehouseConfig c) {
-    StringBuilder all = new StringBuilder();
-    c.peerCertificate()
-        .ifPresent(
-            p ->
-                p.trustBundles()
-                    .forEach(
-                        b -> {
-                          all.append(b.trustDomain()).append('\u0000');
-                          try {
-                            all.append(Hashing.sha256().hashBytes(Files.readAllBytes(b.caFile())));
-                          } catch (IOException e) {
-                            all.append("unreadable");
-                          }
-                          all.append('\u0000');
-                        }));
-    return hash(all.toString());
+  /** Per section path, a digest of the contents of every file the section watches. */
+  private Map<String, String> watchedHashes(GatehouseConfig c) {
+    Map<String, String> out = new HashMap<>();
+    c.sections()
+        .forEach(
+            (path, section) -> {
+              List<Path> files = watchedFiles(providers.provider(path).orElseThrow(), section);
+              if (files.isEmpty()) {
+                return;
+              }
+              StringBuilder all = new StringBuilder();
+              for (Path f : files) {
+                all.append(f).append('\u0000');
+                try {
+                  all.append(Hashing.sha256().hashBytes(Files.readAllBytes(f)));
+                } catch (IOException e) {
+                  all.append("unreadable");
+                }
+                all.append('\u0000');
+              }
+              out.put(path, hash(all.toString()));
+            });
+    return out;
   }
 
-  private static Set<String> sectionsOf(GatehouseConfig c) {
-    Set<String> out = new HashSet<>();
-    c.meshIdentity().ifPresent(x -> out.add(MESH));
-    c.signedToken().ifPresent(x -> out.add(SIGNED_TOKEN));
-    c.sharedSecret().ifPresent(x -> out.add(SHARED_SECRET));
-    c.peerCertificate().ifPresent(x -> out.add(PEER));
-    c.spiffeJwt().ifPresent(x -> out.add(SPIFFE_JWT));
-    return out;
+  private static <S extends ConfigSection> List<Path> watchedFiles(
+      ConfigSectionProvider<S> provider, ConfigSection section) {
+    return List.copyOf(provider.watchedFiles(provider.sectionType().cast(section)));
   }
 
   private static void requireAccepted(Slot slot, Optional<? extends Authenticator> next) {
@@ -337,23 +350,80 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     }
   }
 
-  private static Components create(
-      ComponentFactory factory,
-      GatehouseConfig config,
-      Set<String> sections,
-      Optional<ComponentFactory.Previous> previous) {
+  /** The live configuration and authenticators a reload replaces. */
+  private record Replaced(GatehouseConfig config, Components components) {}
+
+  /**
+   * Builds the sections at {@code paths} of {@code config}, in chain order; on failure closes what
+   * it built. A builder's refusal becomes a {@link ConfigException} naming the section.
+   */
+  private Components create(
+      GatehouseConfig config, Set<String> paths, Optional<Replaced> previous) {
+    List<Authenticator> built = new ArrayList<>();
     try {
-      return factory.create(config, sections, previous);
+      Optional<Authenticator> user = Optional.empty();
+      Map<String, TrustSource> sources = new LinkedHashMap<>();
+      for (String path : config.sections().keySet()) {
+        if (!paths.contains(path)) {
+          continue;
+        }
+        ConfigSectionProvider<?> p = providers.provider(path).orElseThrow();
+        Optional<Authenticator> before =
+            previous.flatMap(
+                r ->
+                    path.equals(KnownSections.USER_JWT)
+                        ? r.components().user()
+                        : Optional.ofNullable(r.components().trustSources().get(path)));
+        Authenticator a = build(p, config, previous.map(Replaced::config), before);
+        built.add(a);
+        if (path.equals(KnownSections.USER_JWT)) {
+          user = Optional.of(a);
+        } else if (a instanceof TrustSource t) {
+          sources.put(path, t);
+        } else {
+          throw new ConfigException(path, "the provider built no TrustSource");
+        }
+      }
+      return new Components(user, sources);
+    } catch (RuntimeException e) {
+      built.forEach(ConfiguredGatehouse::closeOne);
+      throw e;
+    }
+  }
+
+  private static <S extends ConfigSection> Authenticator build(
+      ConfigSectionProvider<S> p,
+      GatehouseConfig config,
+      Optional<GatehouseConfig> previousConfig,
+      Optional<Authenticator> previous) {
+    S section = config.section(p).orElseThrow();
+    Optional<Previous<S>> prev =
+        previous.flatMap(
+            a -> previousConfig.flatMap(c -> c.section(p)).map(s -> new Previous<>(s, a)));
+    Authenticator a;
+    try {
+      a = p.create(section, config, prev);
     } catch (ConfigException e) {
       throw e;
     } catch (IllegalArgumentException | IllegalStateException e) {
-      throw new ConfigException(
-          "", e.getMessage() == null ? "invalid configuration" : e.getMessage());
+      throw new ConfigException(p.path(), e.getMessage() == null ? "invalid" : e.getMessage());
+    }
+    if (a == null) {
+      throw new ConfigException(p.path(), "the provider built nothing");
+    }
+    return a;
+  }
+
+  private static void closeOne(Authenticator a) {
+    try {
+      a.close();
+    } catch (RuntimeException e) {
+      logger.warning("closing " + a.name() + " failed: " + e.getClass().getSimpleName());
     }
   }
 
   private static String hash(String text) {
-    return Hashing.sha256().hashString(text, java.nio.charset.StandardCharsets.UTF_8).toString();
+    return Hashing.sha256().hashString(text, StandardCharsets.UTF_8).toString();
   }
 
   /** Stops the watcher and closes every authenticator. */
@@ -386,7 +456,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     private final List<dev.gatehouse.policy.ModeOverride> codeOverrides = new ArrayList<>();
     private Duration pollInterval = Duration.ofSeconds(1);
     private AuditListener auditListener;
-    private ComponentFactory factory = ConfigComponents::create;
+    private final ConfigSections.Builder sections = ConfigSections.newBuilder();
 
     private Builder() {}
 
@@ -432,8 +502,23 @@ public final class ConfiguredGatehouse implements AutoCloseable {
       return this;
     }
 
-    Builder factory(ComponentFactory factory) {
-      this.factory = requireNonNull(factory, "factory");
+    /**
+     * Registers the provider of one section of the file (explicitly; nothing is discovered).
+     *
+     * @throws IllegalArgumentException if a provider for the same section is already registered
+     */
+    public Builder addSection(ConfigSectionProvider<?> provider) {
+      sections.add(provider);
+      return this;
+    }
+
+    /**
+     * Registers every provider of {@code sections}.
+     *
+     * @throws IllegalArgumentException if a provider for one section is registered twice
+     */
+    public Builder addSections(ConfigSections sections) {
+      this.sections.addAll(sections);
       return this;
     }
 
@@ -441,7 +526,8 @@ public final class ConfiguredGatehouse implements AutoCloseable {
      * Reads and validates the file, builds every authenticator and the chain, and starts the
      * watcher.
      *
-     * @throws ConfigException naming the offending field
+     * @throws ConfigException naming the offending field; a section present in the file whose
+     *     provider is not registered is refused naming it and the artifact that provides it
      * @throws dev.gatehouse.policy.PolicyException naming every offending method
      */
     public ConfiguredGatehouse build() {
@@ -449,8 +535,10 @@ public final class ConfiguredGatehouse implements AutoCloseable {
         throw new IllegalStateException("configFile is required");
       }
       String text = GatehouseConfig.readConfigFile(file);
-      GatehouseConfig config = GatehouseConfig.parse(text, GatehouseConfig.baseDirOf(file));
-      return new ConfiguredGatehouse(this, config, hash(text));
+      ConfigSections providers = sections.build();
+      GatehouseConfig config =
+          GatehouseConfig.parse(text, GatehouseConfig.baseDirOf(file), providers);
+      return new ConfiguredGatehouse(this, providers, config, hash(text));
     }
   }
 }

@@ -1,40 +1,25 @@
-package dev.gatehouse.trust.config;
+package dev.gatehouse.config;
 
 import static java.util.Objects.requireNonNull;
 
 import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.spi.TrustSource;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.logging.Logger;
 
 /**
  * The authenticators built from one configuration: the user-JWT authenticator (if configured) and
- * the internal trust sources in their fixed order.
+ * the internal trust sources by section path, in chain order.
  */
 record Components(Optional<Authenticator> user, Map<String, TrustSource> trustSources) {
-  /** The section name of the user-JWT authenticator. */
-  static final String USER_JWT = "user_jwt";
-
-  /** The fixed order in which configured trust sources are tried (DESIGN §3). */
-  static final List<String> ORDER =
-      List.of("peer_certificate", "mesh_identity", "spiffe_jwt", "signed_token", "shared_secret");
-
   Components {
     requireNonNull(user, "user");
-    Map<String, TrustSource> ordered = new LinkedHashMap<>();
-    for (String name : ORDER) {
-      TrustSource s = trustSources.get(name);
-      if (s != null) {
-        ordered.put(name, s);
-      }
-    }
-    if (ordered.size() != trustSources.size()) {
-      throw new IllegalArgumentException("unknown trust source in " + trustSources.keySet());
-    }
-    trustSources = java.util.Collections.unmodifiableMap(ordered);
+    trustSources = Collections.unmodifiableMap(new LinkedHashMap<>(trustSources));
   }
 
   List<Authenticator> all() {
@@ -49,7 +34,7 @@ record Components(Optional<Authenticator> user, Map<String, TrustSource> trustSo
         a.close();
       } catch (RuntimeException e) {
         // Closing is best effort; the name is log-safe.
-        java.util.logging.Logger.getLogger(Components.class.getName())
+        Logger.getLogger(Components.class.getName())
             .warning("closing " + a.name() + " failed: " + e.getClass().getSimpleName());
       }
     }

@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.config;
+package dev.gatehouse.config;
 
 import static dev.gatehouse.testing.ProbeHarness.expectFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
-import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.server.AuthStatus;
 import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.test.v1.ProbeGrpc;
@@ -77,7 +76,11 @@ class ConfigWiringTest {
     return ProbeHarness.start(
         h -> {
           ConfiguredGatehouse g =
-              ConfiguredGatehouse.newBuilder().configFile(file).addService(h.service()).build();
+              ConfiguredGatehouse.newBuilder()
+                  .addSections(TestSections.ALL)
+                  .configFile(file)
+                  .addService(h.service())
+                  .build();
           out.set(g);
           return g.gatehouse();
         },
@@ -209,6 +212,7 @@ class ConfigWiringTest {
             ConfigException.class,
             () ->
                 ConfiguredGatehouse.newBuilder()
+                    .addSections(TestSections.ALL)
                     .configFile(file)
                     .addService(new ProbeGrpc.ProbeImplBase() {})
                     .build());
@@ -225,6 +229,7 @@ class ConfigWiringTest {
             ConfigException.class,
             () ->
                 ConfiguredGatehouse.newBuilder()
+                    .addSections(TestSections.ALL)
                     .configFile(file)
                     .addService(new ProbeGrpc.ProbeImplBase() {})
                     .build());
@@ -240,6 +245,7 @@ class ConfigWiringTest {
             ConfigException.class,
             () ->
                 ConfiguredGatehouse.newBuilder()
+                    .addSections(TestSections.ALL)
                     .configFile(file)
                     .addService(new ProbeGrpc.ProbeImplBase() {})
                     .build());

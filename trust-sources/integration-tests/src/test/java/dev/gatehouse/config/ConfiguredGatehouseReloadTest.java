@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.config;
+package dev.gatehouse.config;
 
 import static dev.gatehouse.testing.ProbeHarness.expectFailure;
 import static dev.gatehouse.testing.ProbeHarness.headers;
@@ -7,17 +7,17 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gatehouse.config.ConfigException;
-import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.server.AuthStatus;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.test.v1.Req;
 import dev.gatehouse.testing.ProbeHarness;
+import dev.gatehouse.trust.mesh.MeshIdentitySection;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
@@ -28,23 +28,27 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reload semantics with a test factory: the mesh allow-list drives a fake source that trusts {@code
- * x-test-identity: ID} for allowed IDs (the real sources are tested elsewhere).
+ * Reload semantics with test section providers: {@code internal.mesh_identity}, read by its real
+ * provider, drives a fake source that trusts {@code x-test-identity: ID} for allowed IDs, and
+ * {@code user_jwt: {}} builds a user authenticator that never finds a credential (the real sources
+ * are tested elsewhere).
  */
 class ConfiguredGatehouseReloadTest {
   @TempDir Path dir;
 
   /** Accepts the identity in {@code x-test-identity} if the config's mesh allow-list has it. */
   static final class AllowListSource implements TrustSource {
-    final Map<String, GatehouseConfig.AllowEntry> allow = new LinkedHashMap<>();
+    final Map<String, MeshIdentitySection.AllowEntry> allow = new LinkedHashMap<>();
     final String header;
     volatile boolean closed;
 
-    AllowListSource(GatehouseConfig.MeshIdentityConfig mesh) {
+    AllowListSource(MeshIdentitySection mesh) {
       mesh.allow().forEach(a -> allow.put(a.identity(), a));
       this.header =
           mesh.header().equals("x-forwarded-client-cert") ? "x-test-identity" : mesh.header();
@@ -66,7 +70,7 @@ class ConfiguredGatehouseReloadTest {
       if (id.isEmpty()) {
         return AuthResult.noCredential();
       }
-      GatehouseConfig.AllowEntry e = allow.get(id.get());
+      MeshIdentitySection.AllowEntry e = allow.get(id.get());
       if (e == null) {
         return AuthResult.rejected(Reason.IDENTITY_NOT_ALLOWED, "not allowed");
       }
@@ -80,23 +84,82 @@ class ConfiguredGatehouseReloadTest {
     }
   }
 
-  private final AtomicReference<AllowListSource> lastBuilt = new AtomicReference<>();
+  /** A section with no fields. */
+  record Empty() implements ConfigSection {}
 
-  private Components factory(GatehouseConfig c) {
-    Map<String, TrustSource> sources = new LinkedHashMap<>();
-    c.meshIdentity()
-        .ifPresent(
-            m -> {
-              AllowListSource s = new AllowListSource(m);
-              lastBuilt.set(s);
-              sources.put("mesh_identity", s);
-            });
-    return new Components(Optional.of(NO_USERS), sources);
+  /** {@code user_jwt: {}}, built by {@code users}. */
+  static ConfigSectionProvider<Empty> userProvider(Supplier<Authenticator> users) {
+    return new ConfigSectionProvider<>() {
+      @Override
+      public String path() {
+        return "user_jwt";
+      }
+
+      @Override
+      public Class<Empty> sectionType() {
+        return Empty.class;
+      }
+
+      @Override
+      public Empty parse(ConfigNode node, GatehouseConfig topLevel) {
+        node.finish();
+        return new Empty();
+      }
+
+      @Override
+      public Authenticator create(
+          Empty section, GatehouseConfig config, Optional<Previous<Empty>> previous) {
+        return users.get();
+      }
+
+      @Override
+      public ReloadPolicy reloadPolicy() {
+        return ReloadPolicy.REBUILD;
+      }
+    };
   }
 
+  /** {@code internal.mesh_identity} read by its real provider, built into an AllowListSource. */
+  static ConfigSectionProvider<MeshIdentitySection> meshProvider(Consumer<AllowListSource> built) {
+    ConfigSectionProvider<MeshIdentitySection> real = MeshIdentitySection.provider();
+    return new ConfigSectionProvider<>() {
+      @Override
+      public String path() {
+        return real.path();
+      }
+
+      @Override
+      public Class<MeshIdentitySection> sectionType() {
+        return real.sectionType();
+      }
+
+      @Override
+      public MeshIdentitySection parse(ConfigNode node, GatehouseConfig topLevel) {
+        return real.parse(node, topLevel);
+      }
+
+      @Override
+      public Authenticator create(
+          MeshIdentitySection section,
+          GatehouseConfig config,
+          Optional<Previous<MeshIdentitySection>> previous) {
+        AllowListSource s = new AllowListSource(section);
+        built.accept(s);
+        return s;
+      }
+
+      @Override
+      public ReloadPolicy reloadPolicy() {
+        return real.reloadPolicy();
+      }
+    };
+  }
+
+  private final AtomicReference<AllowListSource> lastBuilt = new AtomicReference<>();
+
   /** A user authenticator that never finds a credential (the Probe service has gated methods). */
-  private static final dev.gatehouse.spi.Authenticator NO_USERS =
-      new dev.gatehouse.spi.Authenticator() {
+  private static final Authenticator NO_USERS =
+      new Authenticator() {
         @Override
         public String name() {
           return "user_jwt";
@@ -115,6 +178,7 @@ class ConfiguredGatehouseReloadTest {
 
   private static String config(String allowIdentity, String role) {
     return "service_name: trips\n"
+        + "user_jwt: {}\n"
         + "internal:\n"
         + "  mesh_identity:\n"
         + "    trusted_proxies: [\"127.0.0.1/32\"]\n"
@@ -131,7 +195,8 @@ class ConfiguredGatehouseReloadTest {
         .configFile(file)
         .addService(h.service())
         .pollInterval(Duration.ofMillis(100))
-        .factory((c, sections, previous) -> factory(c))
+        .addSection(userProvider(() -> NO_USERS))
+        .addSection(meshProvider(lastBuilt::set))
         .build();
   }
 
@@ -166,7 +231,13 @@ class ConfiguredGatehouseReloadTest {
       assertTrue(g.get().reloadNow());
       assertEquals(
           "spiffe://cluster.local/ns/a/sa/other",
-          g.get().currentConfig().meshIdentity().orElseThrow().allow().get(0).identity());
+          g.get()
+              .currentConfig()
+              .section(MeshIdentitySection.provider())
+              .orElseThrow()
+              .allow()
+              .get(0)
+              .identity());
 
       h.stub(headers("x-test-identity", "spiffe://cluster.local/ns/a/sa/other"))
           .worker(Req.getDefaultInstance());
@@ -209,7 +280,7 @@ class ConfiguredGatehouseReloadTest {
       while (System.nanoTime() < deadline
           && !g.get()
               .currentConfig()
-              .meshIdentity()
+              .section(MeshIdentitySection.provider())
               .orElseThrow()
               .allow()
               .get(0)
@@ -315,7 +386,8 @@ class ConfiguredGatehouseReloadTest {
             () ->
                 ConfiguredGatehouse.newBuilder()
                     .configFile(file)
-                    .factory((c, sections, previous) -> factory(c))
+                    .addSection(userProvider(() -> NO_USERS))
+                    .addSection(meshProvider(lastBuilt::set))
                     .addService(new dev.gatehouse.test.v1.ProbeGrpc.ProbeImplBase() {})
                     .build());
     assertEquals("unknown", e.field());
@@ -324,14 +396,15 @@ class ConfiguredGatehouseReloadTest {
   @Test
   void build_internalMethodsWithoutSource_policyException() throws Exception {
     Path file = dir.resolve("gatehouse.yaml");
-    Files.writeString(file, "service_name: trips\n");
+    Files.writeString(file, "service_name: trips\nuser_jwt: {}\n");
     PolicyException e =
         assertThrows(
             PolicyException.class,
             () ->
                 ConfiguredGatehouse.newBuilder()
                     .configFile(file)
-                    .factory((c, sections, previous) -> factory(c))
+                    .addSection(userProvider(() -> NO_USERS))
+                    .addSection(meshProvider(lastBuilt::set))
                     .addService(new dev.gatehouse.test.v1.ProbeGrpc.ProbeImplBase() {})
                     .build());
     assertTrue(e.getMessage().contains("gatehouse.test.v1.Probe/Worker"), e.getMessage());

@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.config;
+package dev.gatehouse.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -57,7 +57,11 @@ class SharedSecretReloadReviewTest {
         ProbeHarness.start(
             x -> {
               ConfiguredGatehouse c =
-                  ConfiguredGatehouse.newBuilder().configFile(file).addService(x.service()).build();
+                  ConfiguredGatehouse.newBuilder()
+                      .addSections(TestSections.ALL)
+                      .configFile(file)
+                      .addService(x.service())
+                      .build();
               g.set(c);
               return c.gatehouse();
             })) {

@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.config;
+package dev.gatehouse.config;
 
 import static java.util.Objects.requireNonNull;
 
@@ -16,12 +16,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * checks and header stripping stay valid.
  */
 class Slot implements Authenticator {
+  private final String section;
   private final String name;
   private final Set<String> credentialHeaders;
   private final Set<String> headersToRemove;
   private final AtomicReference<Components> live;
 
-  private Slot(Authenticator initial, AtomicReference<Components> live) {
+  private Slot(String section, Authenticator initial, AtomicReference<Components> live) {
+    this.section = requireNonNull(section, "section");
     this.name = initial.name();
     this.credentialHeaders = Set.copyOf(initial.credentialHeaders());
     this.headersToRemove = Set.copyOf(initial.headersToRemove());
@@ -29,13 +31,18 @@ class Slot implements Authenticator {
   }
 
   /** The user-JWT slot. */
-  static Slot user(Authenticator initial, AtomicReference<Components> live) {
-    return new Slot(initial, live);
+  static Slot user(String section, Authenticator initial, AtomicReference<Components> live) {
+    return new Slot(section, initial, live);
   }
 
-  /** A trust-source slot. */
-  static Source source(TrustSource initial, AtomicReference<Components> live) {
-    return new Source(initial, live);
+  /** A trust-source slot for the section at {@code section}. */
+  static Source source(String section, TrustSource initial, AtomicReference<Components> live) {
+    return new Source(section, initial, live);
+  }
+
+  /** The section path this slot serves. */
+  String section() {
+    return section;
   }
 
   /** Whether {@code next} may take this slot's place without a restart. */
@@ -47,7 +54,8 @@ class Slot implements Authenticator {
 
   Authenticator current() {
     Components c = live.get();
-    Authenticator a = this instanceof Source ? c.trustSources().get(name) : c.user().orElse(null);
+    Authenticator a =
+        this instanceof Source ? c.trustSources().get(section) : c.user().orElse(null);
     if (a == null) {
       // Reloads never remove a configured source; reaching this is a bug, so fail closed.
       throw new IllegalStateException("no live authenticator for slot " + name);
@@ -82,8 +90,8 @@ class Slot implements Authenticator {
 
   /** The trust-source flavour. */
   static final class Source extends Slot implements TrustSource {
-    private Source(TrustSource initial, AtomicReference<Components> live) {
-      super(initial, live);
+    private Source(String section, TrustSource initial, AtomicReference<Components> live) {
+      super(section, initial, live);
     }
   }
 }

@@ -1,18 +1,13 @@
-package dev.gatehouse.trust.config;
+package dev.gatehouse.config;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.spi.RequestInfo;
-import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.testing.ProbeHarness;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -33,6 +28,7 @@ class CloseLiveReview2Test {
     Files.writeString(
         file,
         "service_name: trips\n"
+            + "user_jwt: {}\n"
             + "internal:\n"
             + "  mesh_identity:\n"
             + "    trusted_proxies: [\"127.0.0.1/32\"]\n"
@@ -62,15 +58,6 @@ class CloseLiveReview2Test {
             userClosed.set(true);
           }
         };
-    ComponentFactory factory =
-        (GatehouseConfig c, Set<String> sections, Optional<ComponentFactory.Previous> previous) -> {
-          Map<String, TrustSource> sources = new LinkedHashMap<>();
-          ConfiguredGatehouseReloadTest.AllowListSource s =
-              new ConfiguredGatehouseReloadTest.AllowListSource(c.meshIdentity().get());
-          mesh.set(s);
-          sources.put("mesh_identity", s);
-          return new Components(Optional.of(user), sources);
-        };
     AtomicReference<ConfiguredGatehouse> g = new AtomicReference<>();
     try (ProbeHarness h =
         ProbeHarness.start(
@@ -79,7 +66,8 @@ class CloseLiveReview2Test {
                   ConfiguredGatehouse.newBuilder()
                       .configFile(file)
                       .addService(x.service())
-                      .factory(factory)
+                      .addSection(ConfiguredGatehouseReloadTest.userProvider(() -> user))
+                      .addSection(ConfiguredGatehouseReloadTest.meshProvider(mesh::set))
                       .build();
               g.set(c);
               return c.gatehouse();

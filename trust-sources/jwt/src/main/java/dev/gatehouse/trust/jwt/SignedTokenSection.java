@@ -1,0 +1,212 @@
+package dev.gatehouse.trust.jwt;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.gatehouse.config.ConfigClaim;
+import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfigNode;
+import dev.gatehouse.config.ConfigSection;
+import dev.gatehouse.config.ConfigSectionProvider;
+import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.spi.Authenticator;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The {@code internal.signed_token} section of the configuration file: signed service tokens, built
+ * into a {@link SignedTokenTrustSource}. Register {@link #provider()} to read it. On reload the new
+ * source continues the old one's replay cache, and keeps its verifier (and key caches) when only
+ * grants, cluster ids or replay settings changed.
+ *
+ * @param header credential header (default {@code authorization}, value {@code Bearer <jwt>})
+ * @param maxTtl longest accepted token lifetime (default 900 s, at most 3600 s)
+ * @param replayProtection require and check {@code jti} (default false)
+ * @param issuers the services whose tokens are trusted
+ * @param serviceName the file's {@code service_name}, the tokens' audience
+ * @param clockSkew the file's {@code clock_skew_seconds}
+ */
+public record SignedTokenSection(
+    String header,
+    Duration maxTtl,
+    boolean replayProtection,
+    List<Issuer> issuers,
+    String serviceName,
+    Duration clockSkew)
+    implements ConfigSection {
+  /** The section's path in the file. */
+  public static final String PATH = "internal.signed_token";
+
+  private static final Provider PROVIDER = new Provider();
+
+  /** Validates and copies. */
+  public SignedTokenSection {
+    requireNonNull(header, "header");
+    requireNonNull(maxTtl, "maxTtl");
+    issuers = List.copyOf(issuers);
+    requireNonNull(serviceName, "serviceName");
+    requireNonNull(clockSkew, "clockSkew");
+  }
+
+  /** The provider of {@code internal.signed_token}; a change is rebuilt on reload. */
+  public static ConfigSectionProvider<SignedTokenSection> provider() {
+    return PROVIDER;
+  }
+
+  @Override
+  public List<ConfigClaim> claims() {
+    List<ConfigClaim> out = new ArrayList<>();
+    out.add(ConfigClaim.header(header, PATH + ".header"));
+    for (int i = 0; i < issuers.size(); i++) {
+      out.add(ConfigClaim.issuer(issuers.get(i).issuer(), PATH + ".issuers[" + i + "].issuer"));
+    }
+    return out;
+  }
+
+  /**
+   * Whether the verifier-relevant settings are the same: service name, clock skew, max TTL, and
+   * every issuer's name, keys and algorithms.
+   */
+  boolean sameVerifier(SignedTokenSection other) {
+    return serviceName.equals(other.serviceName)
+        && clockSkew.equals(other.clockSkew)
+        && maxTtl.equals(other.maxTtl)
+        && verifierView().equals(other.verifierView());
+  }
+
+  private Map<String, List<Object>> verifierView() {
+    Map<String, List<Object>> out = new LinkedHashMap<>();
+    for (Issuer i : issuers) {
+      out.put(i.issuer(), List.of(i.keys(), i.algorithms()));
+    }
+    return out;
+  }
+
+  /**
+   * One trusted calling service.
+   *
+   * @param issuer its {@code iss}
+   * @param keys where its JWKS comes from
+   * @param roles roles granted to it
+   * @param scopes scopes granted to it
+   * @param clusterIds allowed {@code cluster_id} values (empty: no binding)
+   * @param algorithms allowed algorithms (default ES256, RS256, PS256)
+   * @param replayProtection per-issuer override of the section's setting
+   */
+  public record Issuer(
+      String issuer,
+      JwksConfig keys,
+      List<String> roles,
+      List<String> scopes,
+      List<String> clusterIds,
+      List<String> algorithms,
+      Optional<Boolean> replayProtection) {
+    /** Validates and copies. */
+    public Issuer {
+      requireNonNull(issuer, "issuer");
+      requireNonNull(keys, "keys");
+      roles = List.copyOf(roles);
+      scopes = List.copyOf(scopes);
+      clusterIds = List.copyOf(clusterIds);
+      algorithms = List.copyOf(algorithms);
+      requireNonNull(replayProtection, "replayProtection");
+    }
+  }
+
+  private static final class Provider implements ConfigSectionProvider<SignedTokenSection> {
+    @Override
+    public String path() {
+      return PATH;
+    }
+
+    @Override
+    public Class<SignedTokenSection> sectionType() {
+      return SignedTokenSection.class;
+    }
+
+    @Override
+    public SignedTokenSection parse(ConfigNode o, GatehouseConfig topLevel) {
+      String header = o.header("header", "authorization");
+      long ttl = o.integer("max_ttl_seconds", 900, 1, 3600);
+      boolean replay = o.bool("replay_protection", false);
+      List<Issuer> issuers = o.list("issuers", Provider::issuer);
+      if (issuers.isEmpty()) {
+        throw new ConfigException(o.path("issuers"), "at least one issuer is required");
+      }
+      ConfigNode.requireDistinct(
+          issuers.stream().map(Issuer::issuer).toList(),
+          i -> o.path("issuers[" + i + "].issuer"),
+          "issuer");
+      o.finish();
+      return new SignedTokenSection(
+          header,
+          Duration.ofSeconds(ttl),
+          replay,
+          issuers,
+          topLevel.serviceName(),
+          topLevel.clockSkew());
+    }
+
+    private static Issuer issuer(ConfigNode o) {
+      String issuer = o.requiredString("issuer");
+      JwksConfig keys = JwksConfig.read(o);
+      List<String> roles = o.stringList("roles");
+      List<String> scopes = o.stringList("scopes");
+      List<String> clusterIds = o.stringList("cluster_ids");
+      List<String> algorithms = JwtConfigFields.algorithms(o);
+      Optional<Boolean> replay = o.optionalBool("replay_protection");
+      o.finish();
+      return new Issuer(issuer, keys, roles, scopes, clusterIds, algorithms, replay);
+    }
+
+    @Override
+    public Authenticator create(
+        SignedTokenSection c,
+        GatehouseConfig config,
+        Optional<Previous<SignedTokenSection>> previous) {
+      SignedTokenTrustSource.Builder b =
+          SignedTokenTrustSource.newBuilder()
+              .serviceName(c.serviceName())
+              .header(c.header())
+              .maxTtl(c.maxTtl())
+              .replayProtection(c.replayProtection())
+              .clockSkew(c.clockSkew());
+      Optional<SignedTokenTrustSource> before =
+          previous
+              .map(Previous::authenticator)
+              .filter(SignedTokenTrustSource.class::isInstance)
+              .map(SignedTokenTrustSource.class::cast);
+      // A reload must not open a replay window: the new source keeps the old one's seen tokens.
+      before.ifPresent(b::continueReplayCacheOf);
+      // Only grants, cluster ids or replay settings changed: keep the keys and their caches.
+      if (previous.isPresent() && previous.get().section().sameVerifier(c)) {
+        before.ifPresent(b::shareVerifierOf);
+      }
+      for (Issuer i : c.issuers()) {
+        ServiceTokenIssuer.Builder ib =
+            ServiceTokenIssuer.newBuilder(i.issuer())
+                .keys(i.keys().toSource())
+                .algorithms(i.algorithms())
+                .roles(i.roles())
+                .scopes(i.scopes())
+                .clusterIds(i.clusterIds());
+        i.replayProtection().ifPresent(ib::replayProtection);
+        b.addIssuer(ib.build());
+      }
+      return b.build();
+    }
+
+    @Override
+    public ReloadPolicy reloadPolicy() {
+      return ReloadPolicy.REBUILD;
+    }
+
+    @Override
+    public String toString() {
+      return "SignedTokenSection.provider()";
+    }
+  }
+}

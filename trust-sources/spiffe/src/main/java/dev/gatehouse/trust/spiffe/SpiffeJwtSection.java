@@ -1,0 +1,141 @@
+package dev.gatehouse.trust.spiffe;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.gatehouse.config.ConfigClaim;
+import dev.gatehouse.config.ConfigException;
+import dev.gatehouse.config.ConfigNode;
+import dev.gatehouse.config.ConfigSection;
+import dev.gatehouse.config.ConfigSectionProvider;
+import dev.gatehouse.config.GatehouseConfig;
+import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.trust.jwt.JwksConfig;
+import dev.gatehouse.trust.jwt.JwtConfigFields;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The {@code internal.spiffe_jwt} section of the configuration file: JWT-SVIDs, built into a {@link
+ * SpiffeJwtTrustSource}. Register {@link #provider()} to read it. Its header must differ from
+ * {@code internal.signed_token}'s (the core refuses two trust sources claiming one header).
+ *
+ * @param header credential header (default {@code authorization})
+ * @param bundles the JWT bundle of each trusted trust domain
+ * @param allow the identities or trust domains trusted, with their grants
+ * @param algorithms allowed algorithms (default ES256, RS256, PS256)
+ * @param serviceName the file's {@code service_name}, the SVIDs' audience
+ * @param clockSkew the file's {@code clock_skew_seconds}
+ */
+public record SpiffeJwtSection(
+    String header,
+    List<JwtBundle> bundles,
+    List<SpiffeAllowEntry> allow,
+    List<String> algorithms,
+    String serviceName,
+    Duration clockSkew)
+    implements ConfigSection {
+  /** The section's path in the file. */
+  public static final String PATH = "internal.spiffe_jwt";
+
+  private static final Provider PROVIDER = new Provider();
+
+  /** Validates and copies. */
+  public SpiffeJwtSection {
+    requireNonNull(header, "header");
+    bundles = List.copyOf(bundles);
+    allow = List.copyOf(allow);
+    algorithms = List.copyOf(algorithms);
+    requireNonNull(serviceName, "serviceName");
+    requireNonNull(clockSkew, "clockSkew");
+  }
+
+  /** The provider of {@code internal.spiffe_jwt}; a change is rebuilt on reload. */
+  public static ConfigSectionProvider<SpiffeJwtSection> provider() {
+    return PROVIDER;
+  }
+
+  @Override
+  public List<ConfigClaim> claims() {
+    return List.of(ConfigClaim.header(header, PATH + ".header"));
+  }
+
+  /**
+   * A trust domain's JWT bundle (a JWKS).
+   *
+   * @param trustDomain the trust domain
+   * @param keys where its JWKS comes from
+   */
+  public record JwtBundle(String trustDomain, JwksConfig keys) {
+    /** Validates. */
+    public JwtBundle {
+      requireNonNull(trustDomain, "trustDomain");
+      requireNonNull(keys, "keys");
+    }
+  }
+
+  private static final class Provider implements ConfigSectionProvider<SpiffeJwtSection> {
+    @Override
+    public String path() {
+      return PATH;
+    }
+
+    @Override
+    public Class<SpiffeJwtSection> sectionType() {
+      return SpiffeJwtSection.class;
+    }
+
+    @Override
+    public SpiffeJwtSection parse(ConfigNode o, GatehouseConfig topLevel) {
+      String header = o.header("header", "authorization");
+      List<JwtBundle> bundles = o.list("bundles", Provider::bundle);
+      if (bundles.isEmpty()) {
+        throw new ConfigException(o.path("bundles"), "at least one bundle is required");
+      }
+      SpiffeAllowEntry.requireDistinctTrustDomains(
+          o, "bundles", bundles.stream().map(JwtBundle::trustDomain).toList());
+      List<String> algorithms = JwtConfigFields.algorithms(o);
+      List<SpiffeAllowEntry> allow = SpiffeAllowEntry.readList(o);
+      o.finish();
+      return new SpiffeJwtSection(
+          header, bundles, allow, algorithms, topLevel.serviceName(), topLevel.clockSkew());
+    }
+
+    private static JwtBundle bundle(ConfigNode o) {
+      String td = SpiffeAllowEntry.readTrustDomain(o, "trust_domain");
+      JwksConfig keys = JwksConfig.read(o);
+      o.finish();
+      return new JwtBundle(td, keys);
+    }
+
+    @Override
+    public Authenticator create(
+        SpiffeJwtSection c, GatehouseConfig config, Optional<Previous<SpiffeJwtSection>> previous) {
+      SpiffeJwtTrustSource.Builder b =
+          SpiffeJwtTrustSource.newBuilder()
+              .serviceAudience(c.serviceName())
+              .header(c.header())
+              .algorithms(c.algorithms())
+              .clockSkew(c.clockSkew());
+      c.bundles().forEach(x -> b.addBundle(x.trustDomain(), x.keys().toSource()));
+      for (SpiffeAllowEntry e : c.allow()) {
+        if (e.identity().isPresent()) {
+          b.allow(e.identity().get(), e.roles(), e.scopes());
+        } else {
+          b.allowTrustDomain(e.trustDomain().orElseThrow(), e.roles(), e.scopes());
+        }
+      }
+      return b.build();
+    }
+
+    @Override
+    public ReloadPolicy reloadPolicy() {
+      return ReloadPolicy.REBUILD;
+    }
+
+    @Override
+    public String toString() {
+      return "SpiffeJwtSection.provider()";
+    }
+  }
+}
