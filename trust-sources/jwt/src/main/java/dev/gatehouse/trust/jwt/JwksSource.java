@@ -4,6 +4,8 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.common.net.InetAddresses;
 import com.nimbusds.jose.jwk.JWKSet;
+import dev.gatehouse.trust.jwt.internal.KeySource;
+import dev.gatehouse.trust.jwt.internal.LogSafe;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -22,23 +24,9 @@ import java.util.Locale;
  * factory validates its argument and throws {@link IllegalArgumentException} on a bad one, so a
  * misconfiguration fails at startup.
  */
-public final class JwksSource {
-  enum Kind {
-    URL,
-    FILE,
-    STATIC
-  }
-
-  private final Kind kind;
-  private final URL url;
-  private final Path file;
-  private final JWKSet jwkSet;
-
-  private JwksSource(Kind kind, URL url, Path file, JWKSet jwkSet) {
-    this.kind = kind;
-    this.url = url;
-    this.file = file;
-    this.jwkSet = jwkSet;
+public final class JwksSource extends KeySource {
+  private JwksSource(URL url, Path file, JWKSet jwkSet) {
+    super(url, file, jwkSet);
   }
 
   /**
@@ -74,7 +62,7 @@ public final class JwksSource {
       throw new IllegalArgumentException("JWKS URI must be https: " + LogSafe.quote(uri));
     }
     try {
-      return new JwksSource(Kind.URL, parsed.toURL(), null, null);
+      return new JwksSource(parsed.toURL(), null, null);
     } catch (MalformedURLException | IllegalArgumentException e) {
       throw new IllegalArgumentException("JWKS URI is not a valid URL: " + LogSafe.quote(uri), e);
     }
@@ -83,13 +71,13 @@ public final class JwksSource {
   /** Keys read from a JWKS file; the file is re-read when it changes (checked on cache refresh). */
   public static JwksSource file(Path file) {
     requireNonNull(file, "file");
-    return new JwksSource(Kind.FILE, null, file.toAbsolutePath(), null);
+    return new JwksSource(null, file.toAbsolutePath(), null);
   }
 
   /** A fixed in-memory key set (tests, or keys obtained elsewhere). Only public parts are kept. */
   public static JwksSource of(JWKSet jwkSet) {
     requireNonNull(jwkSet, "jwkSet");
-    return new JwksSource(Kind.STATIC, null, null, jwkSet.toPublicJWKSet());
+    return new JwksSource(null, null, jwkSet.toPublicJWKSet());
   }
 
   /**
@@ -114,33 +102,5 @@ public final class JwksSource {
     String h =
         host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     return InetAddresses.isInetAddress(h) && InetAddresses.forString(h).isLoopbackAddress();
-  }
-
-  Kind kind() {
-    return kind;
-  }
-
-  URL url() {
-    return url;
-  }
-
-  Path path() {
-    return file;
-  }
-
-  JWKSet jwkSet() {
-    return jwkSet;
-  }
-
-  @Override
-  public String toString() {
-    switch (kind) {
-      case URL:
-        return "jwks_uri " + url;
-      case FILE:
-        return "jwks_file " + file;
-      default:
-        return "jwks (in memory, " + jwkSet.size() + " keys)";
-    }
   }
 }

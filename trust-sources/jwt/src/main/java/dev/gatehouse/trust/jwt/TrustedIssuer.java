@@ -2,6 +2,9 @@ package dev.gatehouse.trust.jwt;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.gatehouse.trust.jwt.internal.Algorithms;
+import dev.gatehouse.trust.jwt.internal.LogSafe;
+import dev.gatehouse.trust.jwt.internal.TrustAnchor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -55,6 +58,11 @@ public final class TrustedIssuer {
   /** The allowed algorithms, in configured order. */
   public List<String> algorithms() {
     return algorithms;
+  }
+
+  /** This issuer as a key set of the verification core. */
+  TrustAnchor anchor() {
+    return TrustAnchor.of(issuer, keys, algorithms, audiences);
   }
 
   @Override

@@ -1,24 +1,28 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
 import java.util.List;
 import java.util.Set;
 
-/** The asymmetric JWS algorithms Gatehouse accepts, and how each maps to a key type. */
-final class Algorithms {
+/**
+ * The asymmetric JWS algorithms Gatehouse accepts, and how each maps to a key type. Internal:
+ * public only so that the public configuration types can validate their algorithm lists.
+ */
+public final class Algorithms {
   /** Every algorithm an issuer may allow. HMAC and {@code none} are never in it. */
-  static final List<String> SUPPORTED =
+  public static final List<String> SUPPORTED =
       List.of("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512");
 
   /** The default per-issuer allow-list. */
-  static final List<String> DEFAULT = List.of("ES256", "RS256", "PS256");
+  public static final List<String> DEFAULT = List.of("ES256", "RS256", "PS256");
 
   private static final Set<String> SUPPORTED_SET = Set.copyOf(SUPPORTED);
 
   private Algorithms() {}
 
-  static boolean isSupported(String alg) {
+  /** Whether {@code alg} is one of {@link #SUPPORTED}. */
+  public static boolean isSupported(String alg) {
     return alg != null && SUPPORTED_SET.contains(alg);
   }
 
