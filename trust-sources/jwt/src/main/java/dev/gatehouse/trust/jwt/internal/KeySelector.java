@@ -19,7 +19,7 @@ import java.util.Set;
 public sealed interface KeySelector extends AutoCloseable
     permits IssuerKeySelector, TrustDomainKeySelector {
 
-  /** The names of the configured key sets (issuers or trust domains). */
+  /** The names of the configured key sets (issuers or trust domains), in configured order. */
   Set<String> names();
 
   /** The settings the key sets were started with. */

@@ -1,6 +1,7 @@
 package dev.gatehouse.trust.jwt.internal;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +55,7 @@ final class KeySets implements AutoCloseable {
           new IssuerKeys(
               a, rules.apply(a.name(), a.algorithms()), fetch, outage, executor, scheduler));
     }
-    this.byName = Map.copyOf(keys);
+    this.byName = Collections.unmodifiableMap(keys);
     for (IssuerKeys k : keys.values()) {
       k.prefetch(executor, settings.clock());
     }
@@ -73,6 +74,7 @@ final class KeySets implements AutoCloseable {
     return settings;
   }
 
+  /** The names, in configured order. */
   Set<String> names() {
     return byName.keySet();
   }
