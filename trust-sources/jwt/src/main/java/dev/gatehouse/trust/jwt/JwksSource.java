@@ -23,6 +23,9 @@ import java.util.Locale;
  * resolving a name, so the name {@code localhost} is refused (it could resolve anywhere). Every
  * factory validates its argument and throws {@link IllegalArgumentException} on a bad one, so a
  * misconfiguration fails at startup.
+ *
+ * <p>Its superclass {@code dev.gatehouse.trust.jwt.internal.KeySource} is not API: it only lets the
+ * verification core read the source without depending on this package. It adds no public method.
  */
 public final class JwksSource extends KeySource {
   private JwksSource(URL url, Path file, JWKSet jwkSet) {
