@@ -2,17 +2,11 @@ package dev.gatehouse.trust.jwt;
 
 import static java.util.Objects.requireNonNull;
 
-import com.google.common.net.InetAddresses;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.trust.jwt.internal.KeySource;
-import dev.gatehouse.trust.jwt.internal.LogSafe;
-import java.net.MalformedURLException;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Path;
 import java.text.ParseException;
-import java.util.Locale;
 
 /**
  * Where an issuer's public keys (a JWKS document) come from: an {@code https} URL, a file, or an
@@ -39,36 +33,7 @@ public final class JwksSource extends KeySource {
    *     loopback address, without user info or fragment
    */
   public static JwksSource uri(String uri) {
-    requireNonNull(uri, "uri");
-    URI parsed;
-    try {
-      parsed = new URI(uri);
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("JWKS URI is not a valid URI: " + LogSafe.quote(uri), e);
-    }
-    String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
-    String host = parsed.getHost();
-    if (host == null || host.isEmpty()) {
-      throw new IllegalArgumentException("JWKS URI has no host: " + LogSafe.quote(uri));
-    }
-    if (parsed.getRawUserInfo() != null || parsed.getRawFragment() != null) {
-      throw new IllegalArgumentException(
-          "JWKS URI must not carry user info or a fragment: " + LogSafe.quote(uri));
-    }
-    if (scheme.equals("http")) {
-      if (!isLoopback(host)) {
-        throw new IllegalArgumentException(
-            "plain http JWKS URI is only allowed for loopback addresses (use https): "
-                + LogSafe.quote(uri));
-      }
-    } else if (!scheme.equals("https")) {
-      throw new IllegalArgumentException("JWKS URI must be https: " + LogSafe.quote(uri));
-    }
-    try {
-      return new JwksSource(parsed.toURL(), null, null);
-    } catch (MalformedURLException | IllegalArgumentException e) {
-      throw new IllegalArgumentException("JWKS URI is not a valid URL: " + LogSafe.quote(uri), e);
-    }
+    return new JwksSource(jwksUrl(requireNonNull(uri, "uri")), null, null);
   }
 
   /** Keys read from a JWKS file; the file is re-read when it changes (checked on cache refresh). */
@@ -95,15 +60,5 @@ public final class JwksSource extends KeySource {
     } catch (ParseException e) {
       throw new IllegalArgumentException("not a JWKS document", e);
     }
-  }
-
-  /**
-   * True only for a literal loopback address: 127.0.0.0/8 or {@code ::1} (brackets allowed). Names,
-   * {@code localhost} included, are refused; nothing is ever resolved.
-   */
-  static boolean isLoopback(String host) {
-    String h =
-        host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-    return InetAddresses.isInetAddress(h) && InetAddresses.forString(h).isLoopbackAddress();
   }
 }

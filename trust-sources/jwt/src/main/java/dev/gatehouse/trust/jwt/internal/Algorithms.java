@@ -11,18 +11,18 @@ import java.util.Set;
  */
 public final class Algorithms {
   /** Every algorithm an issuer may allow. HMAC and {@code none} are never in it. */
-  public static final List<String> SUPPORTED =
+  static final List<String> SUPPORTED =
       List.of("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512");
 
   /** The default per-issuer allow-list. */
-  public static final List<String> DEFAULT = List.of("ES256", "RS256", "PS256");
+  static final List<String> DEFAULT = List.of("ES256", "RS256", "PS256");
 
   private static final Set<String> SUPPORTED_SET = Set.copyOf(SUPPORTED);
 
   private Algorithms() {}
 
   /** Whether {@code alg} is one of {@link #SUPPORTED}. */
-  public static boolean isSupported(String alg) {
+  static boolean isSupported(String alg) {
     return alg != null && SUPPORTED_SET.contains(alg);
   }
 

@@ -22,6 +22,9 @@ public final class JwtSettings {
   /** How many verified signatures are remembered by default (0 turns the memo off). */
   public static final int DEFAULT_SIGNATURE_CACHE_SIZE = 10_000;
 
+  /** The default algorithm allow-list of a key set, {@code [ES256, RS256, PS256]}. */
+  public static final List<String> DEFAULT_ALGORITHMS = Algorithms.DEFAULT;
+
   /** The default clock skew, 30 s. */
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
 
@@ -118,7 +121,7 @@ public final class JwtSettings {
   public static final class Builder {
     private Clock clock = Clock.systemUTC();
     private Duration clockSkew = DEFAULT_CLOCK_SKEW;
-    private List<String> algorithms = Algorithms.DEFAULT;
+    private List<String> algorithms = DEFAULT_ALGORITHMS;
     private int maxTokenBytes = DEFAULT_MAX_TOKEN_BYTES;
     private Duration fetchTimeout = DEFAULT_FETCH_TIMEOUT;
     private Duration outageTolerance = DEFAULT_OUTAGE_TOLERANCE;

@@ -1,16 +1,13 @@
 package dev.gatehouse.trust.jwt.internal;
 
-/**
- * Makes attacker-controlled names (issuer, kid, header names) safe for one log line. Internal:
- * public only for the public configuration types of this module.
- */
-public final class LogSafe {
+/** Makes attacker-controlled names (issuer, kid, header names) safe for one log line. */
+final class LogSafe {
   private static final int MAX = 80;
 
   private LogSafe() {}
 
   /** Quotes {@code s}, replacing anything but printable ASCII and truncating long values. */
-  public static String quote(String s) {
+  static String quote(String s) {
     if (s == null) {
       return "null";
     }

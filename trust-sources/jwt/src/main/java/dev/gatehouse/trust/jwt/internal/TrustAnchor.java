@@ -28,8 +28,9 @@ public final class TrustAnchor {
   /**
    * A validated key set.
    *
-   * @throws IllegalArgumentException on an empty name, no audience or an empty one, or an empty,
-   *     duplicated or unsupported algorithm
+   * @throws IllegalArgumentException, checked in this order, on an empty name, no audience or an
+   *     empty one, or an empty, duplicated or unsupported algorithm (messages start with {@code
+   *     "issuer <name>: "})
    */
   public static TrustAnchor of(
       String name, KeySource keys, List<String> algorithms, Collection<String> audiences) {
@@ -38,13 +39,13 @@ public final class TrustAnchor {
     if (name.isEmpty()) {
       throw new IllegalArgumentException("key set name must not be empty");
     }
-    List<String> algs = List.copyOf(requireNonNull(algorithms, "algorithms"));
-    JwtSettings.checkAlgorithms("issuer " + name + ": ", algs);
     Set<String> auds = new LinkedHashSet<>(requireNonNull(audiences, "audiences"));
     if (auds.isEmpty() || auds.stream().anyMatch(String::isEmpty)) {
       throw new IllegalArgumentException(
           "issuer " + name + ": at least one non-empty audience is required");
     }
+    List<String> algs = List.copyOf(requireNonNull(algorithms, "algorithms"));
+    JwtSettings.checkAlgorithms("issuer " + name + ": ", algs);
     return new TrustAnchor(name, keys, algs, Set.copyOf(auds));
   }
 

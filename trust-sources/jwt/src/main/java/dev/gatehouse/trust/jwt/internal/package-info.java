@@ -24,8 +24,7 @@
  *
  * <p>One immutable {@link dev.gatehouse.trust.jwt.internal.JwtSettings} value (clock, skew,
  * algorithms, limits) is shared by every part. No detail or log line carries a token, a key, a
- * signature or a claim value; names (issuer, {@code kid}, subject) are quoted with {@link
- * dev.gatehouse.trust.jwt.internal.LogSafe}.
+ * signature or a claim value; names (issuer, {@code kid}, subject) are quoted with {@code LogSafe}.
  *
  * <p>This package depends on no other Gatehouse JWT package; {@code dev.gatehouse.trust.jwt}
  * depends on it.

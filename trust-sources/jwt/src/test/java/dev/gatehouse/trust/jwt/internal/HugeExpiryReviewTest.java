@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Security review: JwtVerifier.verify documents "Never throws for bad input". A signed token whose
  * integer exp lies beyond java.time.Instant's range passes every check and then throws
- * DateTimeException from Instant.ofEpochSecond (JwtVerifier.checkClaims), which the chain maps to
+ * DateTimeException from Instant.ofEpochSecond (now in ClaimsPolicy.check), which the chain maps to
  * INTERNAL and a SEVERE log instead of UNAUTHENTICATED "invalid credentials". The same path lets a
  * lifetime (exp - iat) that overflows a long slip past the max-TTL check.
  */
