@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * domain of the unverified {@code sub}) and the JWT-SVID bundle rules of {@link KeyFilter}; the
  * issuer selector stays as it was.
  */
-class JwtSvidModeTest {
+class JwtSvidVerificationTest {
   static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
   static final List<String> DEFAULT = List.of("ES256", "RS256", "PS256");
   static final ECKey A = TestTokens.ecKey("a1");
@@ -169,7 +169,7 @@ class JwtSvidModeTest {
                     .audience("api")
                     .build())
             .build();
-    // Without JWT-SVID mode the sub is irrelevant to key selection and iss is required.
+    // With the issuer selector the sub is irrelevant to key selection and iss is required.
     assertTrue(
         verifier
             .verify(sign(A, header("ES256", "a1"), svidClaims("a.test", "spiffe://zz.test/w")))
