@@ -5,11 +5,8 @@ import com.nimbusds.jose.jwk.Curve;
 import java.util.List;
 import java.util.Set;
 
-/**
- * The asymmetric JWS algorithms Gatehouse accepts, and how each maps to a key type. Internal:
- * public only so that the public configuration types can validate their algorithm lists.
- */
-public final class Algorithms {
+/** The asymmetric JWS algorithms Gatehouse accepts, and how each maps to a key type. */
+final class Algorithms {
   /** Every algorithm an issuer may allow. HMAC and {@code none} are never in it. */
   static final List<String> SUPPORTED =
       List.of("ES256", "ES384", "ES512", "RS256", "RS384", "RS512", "PS256", "PS384", "PS512");
