@@ -2,6 +2,7 @@ package dev.gatehouse.trust.jwt;
 
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigNode;
+import dev.gatehouse.trust.jwt.internal.JwtSettings;
 import java.util.List;
 
 /** Readers of the JWT fields shared by every token section of the configuration file. */
@@ -10,26 +11,26 @@ public final class JwtConfigFields {
 
   /** The algorithms allowed when a section sets none: ES256, RS256, PS256. */
   public static List<String> defaultAlgorithms() {
-    return Algorithms.DEFAULT;
+    return JwtSettings.DEFAULT_ALGORITHMS;
   }
 
   /**
-   * Reads {@code algorithms} of {@code o}: at least one, each an algorithm Gatehouse verifies (the
-   * set of {@link JwtVerifier}); the default when absent.
+   * Reads {@code algorithms} of {@code o}: at least one, each an algorithm Gatehouse verifies ; the
+   * default when absent.
    *
    * @throws ConfigException naming the offending entry
    */
   public static List<String> algorithms(ConfigNode o) {
     if (!o.has("algorithms")) {
       o.markRead("algorithms");
-      return Algorithms.DEFAULT;
+      return JwtSettings.DEFAULT_ALGORITHMS;
     }
     List<String> algs = o.stringList("algorithms");
     if (algs.isEmpty()) {
       throw new ConfigException(o.path("algorithms"), "at least one algorithm is required");
     }
     for (int i = 0; i < algs.size(); i++) {
-      if (!Algorithms.isSupported(algs.get(i))) {
+      if (!JwtSettings.isSupportedAlgorithm(algs.get(i))) {
         throw new ConfigException(
             o.path("algorithms[" + i + "]"),
             "unsupported algorithm "

@@ -8,6 +8,14 @@ import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
+import dev.gatehouse.trust.jwt.internal.ClaimsPolicy;
+import dev.gatehouse.trust.jwt.internal.HeaderPolicy;
+import dev.gatehouse.trust.jwt.internal.IssuerKeySelector;
+import dev.gatehouse.trust.jwt.internal.JwtSettings;
+import dev.gatehouse.trust.jwt.internal.JwtVerification;
+import dev.gatehouse.trust.jwt.internal.JwtVerifier;
+import dev.gatehouse.trust.jwt.internal.TrustAnchor;
+import dev.gatehouse.trust.jwt.internal.VerifiedJwt;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -38,9 +46,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *     .build();
  * }</pre>
  *
- * <p>Checks, on top of the {@link JwtVerifier} core (issuer-bound keys, algorithm pinned to the
- * key, only {@code alg}/{@code kid}/{@code typ} headers, strict base64url): {@code aud} contains
- * {@code serviceName}; {@code exp} and {@code iat} required, {@code exp - iat} at most the max TTL
+ * <p>Checks, on top of the shared JWT core (issuer-bound keys, algorithm pinned to the key, only
+ * {@code alg}/{@code kid}/{@code typ} headers, strict base64url): {@code aud} contains {@code
+ * serviceName}; {@code exp} and {@code iat} required, {@code exp - iat} at most the max TTL
  * (default 900 s, at most 3600 s); {@code sub} equals {@code iss} unless the issuer lists allowed
  * subjects; optional {@code cluster_id} binding; optional replay protection ({@code jti} required,
  * a repeat within the token's lifetime refused, a full cache refuses new tokens). With replay
@@ -89,7 +97,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
         b.inheritedReplayCache != null
             ? b.inheritedReplayCache
             : new ReplayCache(b.replayCacheSize);
-    this.clock = b.clock;
+    this.clock = verifier.clock();
     this.requireBinding = b.requireBinding;
   }
 
@@ -171,7 +179,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
       }
       // Remember the jti until no configuration could still accept the token: exp plus the
       // largest skew there can ever be, so a reload that raises the skew opens no replay window.
-      long expiresAt = jwt.expiry().toEpochMilli() + JwtVerifier.MAX_CLOCK_SKEW.toMillis();
+      long expiresAt = jwt.expiry().toEpochMilli() + JwtSettings.MAX_CLOCK_SKEW.toMillis();
       switch (replayCache.register(iss + "\u0000" + jti.get(), expiresAt, clock.millis())) {
         case REPLAYED:
           return AuthResult.rejected(Reason.REPLAYED, who + ": jti already used");
@@ -289,11 +297,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     private ReplayCache inheritedReplayCache;
     private SignedTokenTrustSource sharedFrom;
     private boolean requireBinding;
-    private Duration clockSkew = JwtVerifier.DEFAULT_CLOCK_SKEW;
-    private Clock clock = Clock.systemUTC();
-    private int maxTokenBytes = JwtVerifier.DEFAULT_MAX_TOKEN_BYTES;
-    private Duration fetchTimeout = JwtVerifier.DEFAULT_FETCH_TIMEOUT;
-    private Duration outageTolerance = JwtVerifier.DEFAULT_OUTAGE_TOLERANCE;
+    private final JwtSettings.Builder settings = JwtSettings.newBuilder();
 
     private Builder() {}
 
@@ -372,31 +376,31 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
 
     /** Tolerated clock difference, default 30 s, at most 120 s. */
     public Builder clockSkew(Duration skew) {
-      this.clockSkew = requireNonNull(skew, "skew");
+      settings.clockSkew(skew);
       return this;
     }
 
     /** The clock (tests). */
     public Builder clock(Clock clock) {
-      this.clock = requireNonNull(clock, "clock");
+      settings.clock(clock);
       return this;
     }
 
     /** Largest accepted token, default 8 KiB. */
     public Builder maxTokenBytes(int maxTokenBytes) {
-      this.maxTokenBytes = maxTokenBytes;
+      settings.maxTokenBytes(maxTokenBytes);
       return this;
     }
 
     /** Bound on one JWKS fetch, default 2 s. */
     public Builder fetchTimeout(Duration timeout) {
-      this.fetchTimeout = requireNonNull(timeout, "timeout");
+      settings.fetchTimeout(timeout);
       return this;
     }
 
     /** How long cached keys serve through a JWKS outage, default 1 h. */
     public Builder outageTolerance(Duration tolerance) {
-      this.outageTolerance = requireNonNull(tolerance, "tolerance");
+      settings.outageTolerance(tolerance);
       return this;
     }
 
@@ -432,22 +436,24 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
         }
         return new SignedTokenTrustSource(sharedFrom.shared.retain(), this);
       }
-      JwtVerifier.Builder vb =
-          JwtVerifier.newBuilder()
-              .clock(clock)
-              .clockSkew(clockSkew)
-              .maxTokenBytes(maxTokenBytes)
-              .fetchTimeout(fetchTimeout)
-              .outageTolerance(outageTolerance)
-              .maxLifetime(maxTtl)
-              .allowedTypes(List.of("JWT"));
+      JwtSettings shared = settings.build();
+      List<TrustAnchor> anchors = new ArrayList<>();
       for (ServiceTokenIssuer i : issuers) {
-        TrustedIssuer.Builder tb =
-            TrustedIssuer.newBuilder(i.issuer()).keys(i.keys()).audience(serviceName);
-        i.algorithms().ifPresent(tb::algorithms);
-        vb.addIssuer(tb.build());
+        anchors.add(
+            TrustAnchor.of(
+                i.issuer(),
+                i.keys(),
+                i.algorithms().orElse(shared.algorithms()),
+                Set.of(serviceName)));
       }
-      return new SignedTokenTrustSource(new SharedVerifier(vb.build()), this);
+      JwtVerifier verifier =
+          JwtVerifier.newBuilder(shared)
+              .headerPolicy(HeaderPolicy.newBuilder().allowedTypes(List.of("JWT")).build())
+              .keySelector(IssuerKeySelector.of(shared, anchors))
+              .claimsPolicy(
+                  ClaimsPolicy.newBuilder().requireIssuedAt(true).maxLifetime(maxTtl).build())
+              .build();
+      return new SignedTokenTrustSource(new SharedVerifier(verifier), this);
     }
   }
 }

@@ -2,6 +2,8 @@ package dev.gatehouse.trust.jwt;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.gatehouse.trust.jwt.internal.JwtSettings;
+import dev.gatehouse.trust.jwt.internal.TrustAnchor;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -57,6 +59,11 @@ public final class TrustedIssuer {
     return algorithms;
   }
 
+  /** This issuer as a key set of the verification core. */
+  TrustAnchor anchor() {
+    return TrustAnchor.of(issuer, keys, algorithms, audiences);
+  }
+
   @Override
   public String toString() {
     return "TrustedIssuer{"
@@ -75,7 +82,7 @@ public final class TrustedIssuer {
     private final String issuer;
     private JwksSource keys;
     private final List<String> audiences = new ArrayList<>();
-    private List<String> algorithms = Algorithms.DEFAULT;
+    private List<String> algorithms = JwtSettings.DEFAULT_ALGORITHMS;
 
     private Builder(String issuer) {
       this.issuer = requireNonNull(issuer, "issuer");
@@ -119,29 +126,8 @@ public final class TrustedIssuer {
         throw new IllegalArgumentException(
             "issuer " + issuer + ": no key source (JWKS) configured");
       }
-      if (audiences.isEmpty() || audiences.stream().anyMatch(String::isEmpty)) {
-        throw new IllegalArgumentException(
-            "issuer " + issuer + ": at least one non-empty audience is required");
-      }
-      if (algorithms.isEmpty()) {
-        throw new IllegalArgumentException("issuer " + issuer + ": no algorithm allowed");
-      }
-      Set<String> seen = new LinkedHashSet<>();
-      for (String alg : algorithms) {
-        if (!Algorithms.isSupported(alg)) {
-          throw new IllegalArgumentException(
-              "issuer "
-                  + issuer
-                  + ": algorithm "
-                  + LogSafe.quote(alg)
-                  + " is not allowed; only "
-                  + Algorithms.SUPPORTED);
-        }
-        if (!seen.add(alg)) {
-          throw new IllegalArgumentException(
-              "issuer " + issuer + ": algorithm listed twice: " + alg);
-        }
-      }
+      // The core's own validation: audiences, then the algorithm list (supported, none twice).
+      TrustAnchor.of(issuer, keys, algorithms, audiences);
       return new TrustedIssuer(this);
     }
   }

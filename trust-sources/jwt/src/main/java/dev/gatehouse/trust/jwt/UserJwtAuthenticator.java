@@ -8,6 +8,14 @@ import dev.gatehouse.spi.IssuerBound;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.trust.jwt.internal.ClaimsPolicy;
+import dev.gatehouse.trust.jwt.internal.HeaderPolicy;
+import dev.gatehouse.trust.jwt.internal.IssuerKeySelector;
+import dev.gatehouse.trust.jwt.internal.JwtSettings;
+import dev.gatehouse.trust.jwt.internal.JwtVerification;
+import dev.gatehouse.trust.jwt.internal.JwtVerifier;
+import dev.gatehouse.trust.jwt.internal.TrustAnchor;
+import dev.gatehouse.trust.jwt.internal.VerifiedJwt;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -29,11 +37,11 @@ import java.util.function.Supplier;
  *     .build();
  * }</pre>
  *
- * <p>Verification is the {@link JwtVerifier} core: keys only from the JWKS of the issuer the token
- * claims, asymmetric algorithms pinned to each key (default allow-list ES256, RS256, PS256),
- * headers {@code alg}, {@code kid}, {@code typ} (absent, {@code JWT} or {@code at+jwt}) and {@code
- * x5t} (never used to pick a key), required {@code exp}, {@code aud} and {@code sub}, clock skew 30
- * s by default (at most 120 s), tokens up to 8 KiB.
+ * <p>Verification is the shared JWT core: keys only from the JWKS of the issuer the token claims,
+ * asymmetric algorithms pinned to each key (default allow-list ES256, RS256, PS256), headers {@code
+ * alg}, {@code kid}, {@code typ} (absent, {@code JWT} or {@code at+jwt}) and {@code x5t} (never
+ * used to pick a key), required {@code exp}, {@code aud} and {@code sub}, clock skew 30 s by
+ * default (at most 120 s), tokens up to 8 KiB.
  *
  * <p>The principal is a USER with subject {@code sub}, the issuer, roles from {@link
  * Builder#rolesClaim} (default {@code roles}; an array of strings, or a space-delimited string),
@@ -143,11 +151,7 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
     private String header = "authorization";
     private String rolesClaim = "roles";
     private String scopesClaim = "scope";
-    private Duration clockSkew = JwtVerifier.DEFAULT_CLOCK_SKEW;
-    private Clock clock = Clock.systemUTC();
-    private int maxTokenBytes = JwtVerifier.DEFAULT_MAX_TOKEN_BYTES;
-    private Duration fetchTimeout = JwtVerifier.DEFAULT_FETCH_TIMEOUT;
-    private Duration outageTolerance = JwtVerifier.DEFAULT_OUTAGE_TOLERANCE;
+    private final JwtSettings.Builder settings = JwtSettings.newBuilder();
     private List<String> allowedTypes = List.of("JWT", "at+jwt");
 
     private Builder() {}
@@ -223,31 +227,31 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
 
     /** Tolerated clock difference, default 30 s, at most 120 s. */
     public Builder clockSkew(Duration skew) {
-      this.clockSkew = requireNonNull(skew, "skew");
+      settings.clockSkew(skew);
       return this;
     }
 
     /** The clock (tests). */
     public Builder clock(Clock clock) {
-      this.clock = requireNonNull(clock, "clock");
+      settings.clock(clock);
       return this;
     }
 
     /** Largest accepted token, default 8 KiB. */
     public Builder maxTokenBytes(int maxTokenBytes) {
-      this.maxTokenBytes = maxTokenBytes;
+      settings.maxTokenBytes(maxTokenBytes);
       return this;
     }
 
     /** Bound on one JWKS fetch, default 2 s. */
     public Builder fetchTimeout(Duration timeout) {
-      this.fetchTimeout = requireNonNull(timeout, "timeout");
+      settings.fetchTimeout(timeout);
       return this;
     }
 
     /** How long cached keys serve through a JWKS outage, default 1 h. */
     public Builder outageTolerance(Duration tolerance) {
-      this.outageTolerance = requireNonNull(tolerance, "tolerance");
+      settings.outageTolerance(tolerance);
       return this;
     }
 
@@ -280,19 +284,22 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
           throw new IllegalArgumentException("user_jwt: invalid claim path " + path);
         }
       }
-      JwtVerifier.Builder vb =
-          JwtVerifier.newBuilder()
-              .clock(clock)
-              .clockSkew(clockSkew)
-              .maxTokenBytes(maxTokenBytes)
-              .fetchTimeout(fetchTimeout)
-              .outageTolerance(outageTolerance)
-              .allowHeaders(List.of("x5t"))
-              .allowedTypes(allowedTypes);
+      List<TrustAnchor> anchors = new ArrayList<>();
       for (Supplier<TrustedIssuer> issuer : issuers) {
-        vb.addIssuer(issuer.get());
+        anchors.add(issuer.get().anchor());
       }
-      return new UserJwtAuthenticator(vb.build(), this);
+      JwtSettings shared = settings.build();
+      JwtVerifier verifier =
+          JwtVerifier.newBuilder(shared)
+              .headerPolicy(
+                  HeaderPolicy.newBuilder()
+                      .allowHeaders(List.of("x5t"))
+                      .allowedTypes(allowedTypes)
+                      .build())
+              .keySelector(IssuerKeySelector.of(shared, anchors))
+              .claimsPolicy(ClaimsPolicy.newBuilder().build())
+              .build();
+      return new UserJwtAuthenticator(verifier, this);
     }
   }
 }

@@ -1,19 +1,26 @@
 /**
- * JWT verification for Gatehouse: the end-user JWT authenticator ({@link
- * dev.gatehouse.trust.jwt.UserJwtAuthenticator}) and the shared, issuer-bound verification core
- * ({@link dev.gatehouse.trust.jwt.JwtVerifier}) that the signed service-token trust source builds
- * on.
+ * JWT trust sources for Gatehouse. Public API:
  *
- * <p>Public API: {@code UserJwtAuthenticator}, {@code JwtVerifier}, {@code TrustedIssuer}, {@code
- * JwksSource}, {@code JwtVerification}, {@code VerifiedJwt}, {@code BearerToken}, and the
- * configuration sections with their providers ({@code UserJwtSection} for {@code user_jwt}, {@code
- * SignedTokenSection} for {@code internal.signed_token}, {@code JwksConfig}, {@code
- * JwtConfigFields}). Everything else in this package is implementation.
+ * <ul>
+ *   <li>{@link dev.gatehouse.trust.jwt.UserJwtAuthenticator}: end users, by a JWT from an identity
+ *       provider, each issuer verified with its own JWKS;
+ *   <li>{@link dev.gatehouse.trust.jwt.SignedTokenTrustSource} with {@link
+ *       dev.gatehouse.trust.jwt.ServiceTokenIssuer}: services, by tokens each service signs with
+ *       its own key;
+ *   <li>{@link dev.gatehouse.trust.jwt.TrustedIssuer} and {@link
+ *       dev.gatehouse.trust.jwt.JwksSource}: issuer and key-source configuration;
+ *   <li>{@link dev.gatehouse.trust.jwt.CertificateThumbprint}: RFC 8705 {@code x5t#S256}
+ *       thumbprints;
+ *   <li>the configuration sections with their providers: {@code UserJwtSection} for {@code
+ *       user_jwt}, {@code SignedTokenSection} for {@code internal.signed_token} ({@code JwksConfig}
+ *       and {@code JwtConfigFields} are their shared field readers).
+ * </ul>
  *
- * <p>What the core does on top of Nimbus JOSE+JWT: a strict raw-token check before Nimbus parses
- * anything (size, three canonical base64url segments, JSON objects), a header allow-list, keys
- * looked up only in the JWKS of the issuer the token claims, the algorithm pinned to each key, JWKS
- * hygiene (unusable keys dropped), integer NumericDates, bounded clock skew, required {@code exp}
- * and {@code aud}, and an unknown-{@code kid} refresh limited to one per issuer per 30 seconds.
+ * <p>Verification is the shared core in {@code dev.gatehouse.trust.jwt.internal}, which is not API:
+ * a strict raw-token check before Nimbus parses anything (size, three canonical base64url segments,
+ * JSON objects), a header allow-list, keys looked up only in the JWKS of the issuer the token
+ * claims, the algorithm pinned to each key, JWKS hygiene (unusable keys dropped), integer
+ * NumericDates, bounded clock skew, required {@code exp} and {@code aud}, and an unknown-{@code
+ * kid} refresh limited to one per issuer per 30 seconds.
  */
 package dev.gatehouse.trust.jwt;

@@ -10,10 +10,14 @@ import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.trust.jwt.JwksSource;
-import dev.gatehouse.trust.jwt.JwtVerification;
-import dev.gatehouse.trust.jwt.JwtVerifier;
-import dev.gatehouse.trust.jwt.TrustedIssuer;
-import dev.gatehouse.trust.jwt.VerifiedJwt;
+import dev.gatehouse.trust.jwt.internal.ClaimsPolicy;
+import dev.gatehouse.trust.jwt.internal.HeaderPolicy;
+import dev.gatehouse.trust.jwt.internal.JwtSettings;
+import dev.gatehouse.trust.jwt.internal.JwtVerification;
+import dev.gatehouse.trust.jwt.internal.JwtVerifier;
+import dev.gatehouse.trust.jwt.internal.TrustAnchor;
+import dev.gatehouse.trust.jwt.internal.TrustDomainKeySelector;
+import dev.gatehouse.trust.jwt.internal.VerifiedJwt;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,9 +42,9 @@ import java.util.Set;
  *     .build();
  * }</pre>
  *
- * <p>Checks, on top of the {@link JwtVerifier} core (strict base64url, only {@code alg}/{@code
- * kid}/{@code typ} headers with {@code typ} absent, {@code JWT} or {@code JOSE}, asymmetric
- * algorithms pinned to the key):
+ * <p>Checks, on top of the shared JWT core of {@code gatehouse-trust-jwt} (strict base64url, only
+ * {@code alg}/{@code kid}/{@code typ} headers with {@code typ} absent, {@code JWT} or {@code JOSE},
+ * asymmetric algorithms pinned to the key):
  *
  * <ul>
  *   <li><b>bundle binding</b>: the key is looked up only in the JWT bundle of the trust domain of
@@ -189,12 +193,7 @@ public final class SpiffeJwtTrustSource implements TrustSource {
     private final List<AllowEntry> allowIds = new ArrayList<>();
     private final List<AllowEntry> allowDomains = new ArrayList<>();
     private String header = DEFAULT_HEADER;
-    private List<String> algorithms;
-    private Duration clockSkew = JwtVerifier.DEFAULT_CLOCK_SKEW;
-    private Clock clock = Clock.systemUTC();
-    private int maxTokenBytes = JwtVerifier.DEFAULT_MAX_TOKEN_BYTES;
-    private Duration fetchTimeout = JwtVerifier.DEFAULT_FETCH_TIMEOUT;
-    private Duration outageTolerance = JwtVerifier.DEFAULT_OUTAGE_TOLERANCE;
+    private final JwtSettings.Builder settings = JwtSettings.newBuilder();
 
     private Builder() {}
 
@@ -274,37 +273,37 @@ public final class SpiffeJwtTrustSource implements TrustSource {
      * the list, an EC key to its curve's.
      */
     public Builder algorithms(List<String> algorithms) {
-      this.algorithms = List.copyOf(requireNonNull(algorithms, "algorithms"));
+      settings.algorithms(List.copyOf(requireNonNull(algorithms, "algorithms")));
       return this;
     }
 
     /** Tolerated clock difference, default 30 s, at most 120 s. */
     public Builder clockSkew(Duration skew) {
-      this.clockSkew = requireNonNull(skew, "skew");
+      settings.clockSkew(skew);
       return this;
     }
 
     /** The clock (tests). */
     public Builder clock(Clock clock) {
-      this.clock = requireNonNull(clock, "clock");
+      settings.clock(clock);
       return this;
     }
 
     /** Largest accepted token, default 8 KiB. */
     public Builder maxTokenBytes(int maxTokenBytes) {
-      this.maxTokenBytes = maxTokenBytes;
+      settings.maxTokenBytes(maxTokenBytes);
       return this;
     }
 
     /** Bound on one bundle fetch, default 2 s. */
     public Builder fetchTimeout(Duration timeout) {
-      this.fetchTimeout = requireNonNull(timeout, "timeout");
+      settings.fetchTimeout(timeout);
       return this;
     }
 
     /** How long cached bundle keys serve through a bundle endpoint outage, default 1 h. */
     public Builder outageTolerance(Duration tolerance) {
-      this.outageTolerance = requireNonNull(tolerance, "tolerance");
+      settings.outageTolerance(tolerance);
       return this;
     }
 
@@ -368,30 +367,27 @@ public final class SpiffeJwtTrustSource implements TrustSource {
               "spiffe_jwt: trust domain " + td + " is on the allow-list twice");
         }
       }
-      JwtVerifier.Builder vb =
-          JwtVerifier.newBuilder()
-              .keysBySubjectTrustDomain(
-                  sub ->
-                      SpiffeId.tryParse(sub)
-                          .filter(id -> !id.path().isEmpty())
-                          .map(id -> id.trustDomain().name()))
-              .clock(clock)
-              .clockSkew(clockSkew)
-              .maxTokenBytes(maxTokenBytes)
-              .fetchTimeout(fetchTimeout)
-              .outageTolerance(outageTolerance)
-              .allowedTypes(List.of("JWT", "JOSE"));
+      JwtSettings shared = settings.build();
+      List<TrustAnchor> anchors = new ArrayList<>();
       for (Map.Entry<TrustDomain, JwksSource> b : byDomain.entrySet()) {
-        TrustedIssuer.Builder tb =
-            TrustedIssuer.newBuilder(b.getKey().name())
-                .keys(b.getValue())
-                .audience(serviceAudience);
-        if (algorithms != null) {
-          tb.algorithms(algorithms);
-        }
-        vb.addIssuer(tb.build());
+        anchors.add(
+            TrustAnchor.of(
+                b.getKey().name(), b.getValue(), shared.algorithms(), Set.of(serviceAudience)));
       }
-      return new SpiffeJwtTrustSource(vb.build(), header, exact, domains, byDomain.keySet());
+      JwtVerifier verifier =
+          JwtVerifier.newBuilder(shared)
+              .headerPolicy(HeaderPolicy.newBuilder().allowedTypes(List.of("JWT", "JOSE")).build())
+              .keySelector(
+                  TrustDomainKeySelector.of(
+                      shared,
+                      anchors,
+                      sub ->
+                          SpiffeId.tryParse(sub)
+                              .filter(id -> !id.path().isEmpty())
+                              .map(id -> id.trustDomain().name())))
+              .claimsPolicy(ClaimsPolicy.newBuilder().build())
+              .build();
+      return new SpiffeJwtTrustSource(verifier, header, exact, domains, byDomain.keySet());
     }
 
     private static TrustDomain trustDomain(String name, String what) {

@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import com.nimbusds.jose.Algorithm;
 import com.nimbusds.jose.KeySourceException;
@@ -35,7 +35,7 @@ import java.util.logging.Logger;
  * stay accepted; {@code x509-svid}, {@code enc} and any other value are dropped), and a key without
  * {@code kid} is dropped (every JWT-SVID bundle key must have one).
  */
-final class KeyFilter implements JWKSetSource<SecurityContext> {
+final class KeyFilter {
   private static final Logger logger = Logger.getLogger(KeyFilter.class.getName());
   static final int MIN_RSA_BITS = 2048;
 
@@ -54,47 +54,49 @@ final class KeyFilter implements JWKSetSource<SecurityContext> {
   private final String issuer;
   private final List<String> algorithms;
   private final boolean jwtSvidBundle;
-  private final JWKSetSource<SecurityContext> delegate;
 
-  KeyFilter(String issuer, List<String> algorithms, JWKSetSource<SecurityContext> delegate) {
-    this(issuer, algorithms, false, delegate);
+  private KeyFilter(String issuer, List<String> algorithms, boolean jwtSvidBundle) {
+    this.issuer = issuer;
+    this.algorithms = List.copyOf(algorithms);
+    this.jwtSvidBundle = jwtSvidBundle;
+  }
+
+  /** The rules for an issuer's JWKS. */
+  static KeyFilter forIssuer(String issuer, List<String> algorithms) {
+    return new KeyFilter(issuer, algorithms, false);
   }
 
   /**
-   * A filter over {@code delegate}.
-   *
-   * @param jwtSvidBundle whether the set is a JWT-SVID bundle ({@code use: jwt-svid} accepted,
-   *     {@code kid} required)
+   * The rules for the JWT bundle of a SPIFFE trust domain ({@code use: jwt-svid} accepted, {@code
+   * kid} required).
    */
-  KeyFilter(
-      String issuer,
-      List<String> algorithms,
-      boolean jwtSvidBundle,
-      JWKSetSource<SecurityContext> delegate) {
-    this.issuer = issuer;
-    this.algorithms = algorithms;
-    this.jwtSvidBundle = jwtSvidBundle;
-    this.delegate = delegate;
+  static KeyFilter forJwtSvidBundle(String trustDomain, List<String> algorithms) {
+    return new KeyFilter(trustDomain, algorithms, true);
   }
 
-  @Override
-  public JWKSet getJWKSet(JWKSetCacheRefreshEvaluator eval, long now, SecurityContext ctx)
-      throws KeySourceException {
-    return filter(issuer, algorithms, delegate.getJWKSet(eval, now, ctx), jwtSvidBundle);
-  }
+  /** A source that applies these rules to every set {@code delegate} returns. */
+  JWKSetSource<SecurityContext> over(JWKSetSource<SecurityContext> delegate) {
+    return new JWKSetSource<>() {
+      @Override
+      public JWKSet getJWKSet(JWKSetCacheRefreshEvaluator eval, long now, SecurityContext ctx)
+          throws KeySourceException {
+        return apply(delegate.getJWKSet(eval, now, ctx));
+      }
 
-  @Override
-  public void close() throws IOException {
-    delegate.close();
+      @Override
+      public void close() throws IOException {
+        delegate.close();
+      }
+    };
   }
 
   /** Returns the usable keys of {@code set}, each pinned to one algorithm. */
   static JWKSet filter(String issuer, List<String> algorithms, JWKSet set) {
-    return filter(issuer, algorithms, set, false);
+    return forIssuer(issuer, algorithms).apply(set);
   }
 
-  /** Same, for a JWT-SVID bundle when {@code jwtSvidBundle}. */
-  static JWKSet filter(String issuer, List<String> algorithms, JWKSet set, boolean jwtSvidBundle) {
+  /** Returns the usable keys of {@code set} under these rules, each pinned to one algorithm. */
+  JWKSet apply(JWKSet set) {
     Map<String, Integer> kidCount = new HashMap<>();
     for (JWK k : set.getKeys()) {
       if (k.getKeyID() != null) {
@@ -137,15 +139,17 @@ final class KeyFilter implements JWKSetSource<SecurityContext> {
     return new JWKSet(out);
   }
 
-  /** Why a key can never verify a token, or null. */
+  /** Why a key can never verify a token of an issuer, or null. */
   static String unusable(JWK k) {
     return unusable(k, false);
   }
 
-  /**
-   * Why a key can never verify a token, or null; for a JWT-SVID bundle when {@code jwtSvidBundle}.
-   */
-  static String unusable(JWK k, boolean jwtSvidBundle) {
+  /** Why a key can never verify a token under these rules, or null. */
+  String whyUnusable(JWK k) {
+    return unusable(k, jwtSvidBundle);
+  }
+
+  private static String unusable(JWK k, boolean jwtSvidBundle) {
     if (!(k instanceof RSAKey) && !(k instanceof ECKey)) {
       return "key type " + k.getKeyType() + " is not supported (only RSA and EC)";
     }

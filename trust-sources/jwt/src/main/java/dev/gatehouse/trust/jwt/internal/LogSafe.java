@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 /** Makes attacker-controlled names (issuer, kid, header names) safe for one log line. */
 final class LogSafe {

@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -9,6 +9,8 @@ import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestTokens;
+import dev.gatehouse.trust.jwt.JwksSource;
+import dev.gatehouse.trust.jwt.TrustedIssuer;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -38,7 +40,7 @@ class SignatureCacheTest {
     ECKey key = TestTokens.ecKey("k1");
     MutableClock clock = new MutableClock(NOW);
     JwtVerifier v =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .clock(clock)
             .addIssuer(
                 TrustedIssuer.newBuilder("iss")
@@ -64,7 +66,7 @@ class SignatureCacheTest {
   void verify_tamperedCopyOfCachedToken_refused() throws Exception {
     ECKey key = TestTokens.ecKey("k1");
     JwtVerifier v =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .addIssuer(
                 TrustedIssuer.newBuilder("iss")
                     .keys(JwksSource.of(new JWKSet(key.toPublicJWK())))

@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,9 +58,8 @@ public final class VerifiedJwt {
   }
 
   /**
-   * The configured issuer whose keys verified the token: its {@code iss} claim, or, for a verifier
-   * in JWT-SVID mode ({@link JwtVerifier.Builder#keysBySubjectTrustDomain}), the trust domain of
-   * its {@code sub}.
+   * The name of the key set whose key verified the token: its {@code iss} claim with an {@link
+   * IssuerKeySelector}, the trust domain of its {@code sub} with a {@link TrustDomainKeySelector}.
    */
   public String issuer() {
     return issuer;

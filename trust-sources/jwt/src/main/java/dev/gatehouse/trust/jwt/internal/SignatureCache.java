@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import com.google.common.hash.Hashing;
 import com.nimbusds.jose.jwk.JWK;

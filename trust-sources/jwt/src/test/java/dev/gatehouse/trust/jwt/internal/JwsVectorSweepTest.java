@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.gatehouse.trust.jwt.JwksSource;
+import dev.gatehouse.trust.jwt.TrustedIssuer;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
@@ -75,7 +77,7 @@ class JwsVectorSweepTest {
     Map<String, Object> group = groups().get(index);
     JWK key = JWK.parse((Map<String, Object>) group.get("public"));
     try (JwtVerifier v =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .addIssuer(
                 TrustedIssuer.newBuilder("wycheproof")
                     .keys(JwksSource.of(new JWKSet(key)))
@@ -117,7 +119,7 @@ class JwsVectorSweepTest {
     ECKeyHolder keys = new ECKeyHolder();
     int refused = 0;
     try (JwtVerifier v =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .addIssuer(
                 TrustedIssuer.newBuilder("wycheproof")
                     .keys(JwksSource.of(new JWKSet(keys.key)))

@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.jwk.Curve;
@@ -18,6 +18,7 @@ final class Algorithms {
 
   private Algorithms() {}
 
+  /** Whether {@code alg} is one of {@link #SUPPORTED}. */
   static boolean isSupported(String alg) {
     return alg != null && SUPPORTED_SET.contains(alg);
   }

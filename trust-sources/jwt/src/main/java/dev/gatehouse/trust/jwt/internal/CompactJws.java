@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import com.nimbusds.jose.util.JSONObjectUtils;
 import java.nio.ByteBuffer;
@@ -14,8 +14,10 @@ import java.util.Map;
  * base64url alphabet without padding, no segment of length 1 (mod 4), canonical encoding (decodes
  * and re-encodes to itself), header and payload UTF-8 JSON objects (Nimbus's parser refuses
  * duplicate members and deep nesting).
+ *
+ * <p>The first step of {@link JwtVerifier}: nothing else sees a token that fails here.
  */
-final class RawJwt {
+final class CompactJws {
   private static final Base64.Decoder DECODER = Base64.getUrlDecoder();
   private static final Base64.Encoder ENCODER = Base64.getUrlEncoder().withoutPadding();
 
@@ -23,7 +25,7 @@ final class RawJwt {
   final Map<String, Object> header;
   final Map<String, Object> payload;
 
-  private RawJwt(String token, Map<String, Object> header, Map<String, Object> payload) {
+  private CompactJws(String token, Map<String, Object> header, Map<String, Object> payload) {
     this.token = token;
     this.header = header;
     this.payload = payload;
@@ -38,14 +40,14 @@ final class RawJwt {
     }
   }
 
-  static RawJwt parse(String token, int maxBytes) throws Malformed {
+  static CompactJws parse(String token, int maxBytes) throws Malformed {
     return parse(token, maxBytes, true);
   }
 
   /**
    * As {@link #parse(String, int)}; the payload need not be JSON when {@code jsonPayload} is false.
    */
-  static RawJwt parse(String token, int maxBytes, boolean jsonPayload) throws Malformed {
+  static CompactJws parse(String token, int maxBytes, boolean jsonPayload) throws Malformed {
     if (token == null || token.isEmpty()) {
       throw new Malformed("empty token");
     }
@@ -65,7 +67,7 @@ final class RawJwt {
     byte[] headerBytes = segment(h, "header");
     byte[] payloadBytes = segment(p, "payload");
     segment(s, "signature");
-    return new RawJwt(
+    return new CompactJws(
         token, json(headerBytes, "header"), jsonPayload ? json(payloadBytes, "payload") : Map.of());
   }
 

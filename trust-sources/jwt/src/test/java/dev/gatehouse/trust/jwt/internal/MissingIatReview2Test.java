@@ -1,12 +1,15 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.testing.TestTokens;
+import dev.gatehouse.trust.jwt.JwksSource;
+import dev.gatehouse.trust.jwt.TrustedIssuer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -17,20 +20,29 @@ import org.junit.jupiter.api.Test;
  * maxLifetime} set and {@code requireIssuedAt(false)} called afterwards (the public builder allows
  * it), a token without {@code iat} reaches {@code lifetimeExceeds(expSeconds, iat, ...)} with a
  * null {@code Long} and throws NullPointerException (INTERNAL instead of invalid credentials).
+ * Since the split, {@link ClaimsPolicy.Builder#build()} refuses that contradiction, and a token
+ * without {@code iat} under a lifetime bound is refused, never thrown.
  */
 class MissingIatReview2Test {
   @Test
   void verify_maxLifetimeWithoutIat_rejectedNotThrown() {
     ECKey key = TestTokens.ecKey("k1");
+    // The contradiction itself (a bounded lifetime without iat) is now refused when building.
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            ClaimsPolicy.newBuilder()
+                .maxLifetime(Duration.ofMinutes(15))
+                .requireIssuedAt(false)
+                .build());
     try (JwtVerifier v =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .addIssuer(
                 TrustedIssuer.newBuilder("https://idp.test")
                     .keys(JwksSource.of(new JWKSet(key.toPublicJWK())))
                     .audience("trips")
                     .build())
             .maxLifetime(Duration.ofMinutes(15))
-            .requireIssuedAt(false)
             .build()) {
       Map<String, Object> claims =
           TestTokens.claims("https://idp.test", "alice", "trips", Instant.now(), 300);

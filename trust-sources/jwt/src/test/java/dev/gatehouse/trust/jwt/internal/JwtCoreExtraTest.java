@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import static dev.gatehouse.testing.TestTokens.claims;
 import static dev.gatehouse.testing.TestTokens.encode;
@@ -14,6 +14,8 @@ import dev.gatehouse.spi.Reason;
 import dev.gatehouse.testing.JwksServer;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestTokens;
+import dev.gatehouse.trust.jwt.JwksSource;
+import dev.gatehouse.trust.jwt.TrustedIssuer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,7 +36,7 @@ class JwtCoreExtraTest {
   static final String ISS = "https://idp.test";
 
   private static JwtVerifier verifier(JwksSource keys, MutableClock clock) {
-    return JwtVerifier.newBuilder()
+    return VerifierFixture.newBuilder()
         .clock(clock)
         .addIssuer(TrustedIssuer.newBuilder(ISS).keys(keys).audience("api").build())
         .build();

@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWK;
@@ -23,11 +23,11 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * The keys of one issuer: a Nimbus {@link JWKSource} built with {@link JWKSourceBuilder} (cache,
- * scheduled refresh ahead of expiry, rate limit, outage tolerance) over a {@link KeyFilter}, plus
- * issuer-bound key selection. An unknown {@code kid} triggers at most one refresh per issuer per
- * {@link #REFRESH_INTERVAL_MILLIS}; concurrent callers wait for the refresh in flight instead of
- * starting another.
+ * The keys of one {@link TrustAnchor} (an issuer, or a SPIFFE trust domain): a Nimbus {@link
+ * JWKSource} built with {@link JWKSourceBuilder} (cache, scheduled refresh ahead of expiry, rate
+ * limit, outage tolerance) over a {@link KeyFilter}, plus issuer-bound key selection. An unknown
+ * {@code kid} triggers at most one refresh per issuer per {@link #REFRESH_INTERVAL_MILLIS};
+ * concurrent callers wait for the refresh in flight instead of starting another.
  */
 final class IssuerKeys implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(IssuerKeys.class.getName());
@@ -37,6 +37,7 @@ final class IssuerKeys implements AutoCloseable {
   static final long REFRESH_AHEAD_MILLIS = 60_000;
   static final int JWKS_SIZE_LIMIT = 256 * 1024;
 
+  final TrustAnchor anchor;
   final String issuer;
   final List<String> algorithms;
   private final JWKSetSource<SecurityContext> source;
@@ -75,34 +76,26 @@ final class IssuerKeys implements AutoCloseable {
     }
   }
 
+  /**
+   * The keys of one key set (an issuer's JWKS or a trust domain's JWT bundle).
+   *
+   * @param filter the rules the key set must meet (see {@link KeyFilter})
+   */
+  @SuppressWarnings("unchecked")
   IssuerKeys(
-      TrustedIssuer config,
+      TrustAnchor anchor,
+      KeyFilter filter,
       long fetchTimeoutMillis,
       long outageToleranceMillis,
       ExecutorService executor,
       ScheduledExecutorService scheduler) {
-    this(config, fetchTimeoutMillis, outageToleranceMillis, executor, scheduler, false);
-  }
-
-  /**
-   * The keys of one issuer (or, in JWT-SVID mode, of one trust domain).
-   *
-   * @param jwtSvidBundle whether the key set is a JWT-SVID bundle (see {@link KeyFilter})
-   */
-  @SuppressWarnings("unchecked")
-  IssuerKeys(
-      TrustedIssuer config,
-      long fetchTimeoutMillis,
-      long outageToleranceMillis,
-      ExecutorService executor,
-      ScheduledExecutorService scheduler,
-      boolean jwtSvidBundle) {
-    this.issuer = config.issuer();
-    this.algorithms = config.algorithms();
+    this.anchor = anchor;
+    this.issuer = anchor.name();
+    this.algorithms = anchor.algorithms();
     this.fetchTimeoutMillis = fetchTimeoutMillis;
-    JwksSource keys = config.keys();
-    if (keys.kind() == JwksSource.Kind.STATIC) {
-      JWKSet fixed = KeyFilter.filter(issuer, algorithms, keys.jwkSet(), jwtSvidBundle);
+    KeySource keys = anchor.keys();
+    if (keys.kind() == KeySource.Kind.STATIC) {
+      JWKSet fixed = filter.apply(keys.jwkSet());
       this.source =
           new JWKSetSource<>() {
             @Override
@@ -117,12 +110,12 @@ final class IssuerKeys implements AutoCloseable {
       return;
     }
     JWKSetSource<SecurityContext> raw =
-        keys.kind() == JwksSource.Kind.URL
+        keys.kind() == KeySource.Kind.URL
             ? new URLBasedJWKSetSource<>(
                 keys.url(), new BoundedRetriever(fetchTimeoutMillis, JWKS_SIZE_LIMIT, executor))
             : new FileJwkSetSource(keys.path(), JWKS_SIZE_LIMIT);
     this.jwkSource =
-        JWKSourceBuilder.create(new KeyFilter(issuer, algorithms, jwtSvidBundle, raw))
+        JWKSourceBuilder.create(filter.over(raw))
             .cache(CACHE_TTL_MILLIS, fetchTimeoutMillis)
             .refreshAheadCache(REFRESH_AHEAD_MILLIS, null, executor, false, scheduler, false)
             .rateLimited(REFRESH_INTERVAL_MILLIS)

@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.testing.TestTokens;
+import dev.gatehouse.trust.jwt.JwksSource;
+import dev.gatehouse.trust.jwt.TrustedIssuer;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -13,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Security review: JwtVerifier.verify documents "Never throws for bad input". A signed token whose
  * integer exp lies beyond java.time.Instant's range passes every check and then throws
- * DateTimeException from Instant.ofEpochSecond (JwtVerifier.checkClaims), which the chain maps to
+ * DateTimeException from Instant.ofEpochSecond (now in ClaimsPolicy.check), which the chain maps to
  * INTERNAL and a SEVERE log instead of UNAUTHENTICATED "invalid credentials". The same path lets a
  * lifetime (exp - iat) that overflows a long slip past the max-TTL check.
  */
@@ -22,7 +24,7 @@ class HugeExpiryReviewTest {
   void verify_expBeyondInstantRange_refusedWithoutException() {
     ECKey key = TestTokens.ecKey("k1");
     try (JwtVerifier v =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .addIssuer(
                 TrustedIssuer.newBuilder("https://idp.test")
                     .keys(JwksSource.of(new JWKSet(key.toPublicJWK())))

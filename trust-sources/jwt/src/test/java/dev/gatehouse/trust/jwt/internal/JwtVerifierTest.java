@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import static dev.gatehouse.testing.TestTokens.claims;
 import static dev.gatehouse.testing.TestTokens.header;
@@ -14,6 +14,8 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.testing.TestTokens;
+import dev.gatehouse.trust.jwt.JwksSource;
+import dev.gatehouse.trust.jwt.TrustedIssuer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -40,7 +42,7 @@ class JwtVerifierTest {
 
   private JwtVerifier verifier(List<String> algs, JWKSet a, JWKSet b) {
     verifier =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .clock(Clock.fixed(NOW, ZoneOffset.UTC))
             .addIssuer(
                 TrustedIssuer.newBuilder("https://a.test")
@@ -119,7 +121,7 @@ class JwtVerifierTest {
       for (long value :
           List.of(
               100_000_000_000_000_000L,
-              JwtVerifier.MAX_NUMERIC_DATE + 1,
+              ClaimsPolicy.MAX_NUMERIC_DATE + 1,
               Long.MAX_VALUE,
               -1L,
               Long.MIN_VALUE)) {
@@ -136,16 +138,16 @@ class JwtVerifierTest {
   @Test
   void verify_expAtUpperBound_verified() {
     Map<String, Object> c = claims("https://a.test", "u1", "api", NOW, 60);
-    c.put("exp", JwtVerifier.MAX_NUMERIC_DATE);
+    c.put("exp", ClaimsPolicy.MAX_NUMERIC_DATE);
     JwtVerification v = defaults().verify(sign(A, header("ES256", "a1"), c));
     assertTrue(v.isVerified(), v.toString());
-    assertEquals(Instant.ofEpochSecond(JwtVerifier.MAX_NUMERIC_DATE), v.token().expiry());
+    assertEquals(Instant.ofEpochSecond(ClaimsPolicy.MAX_NUMERIC_DATE), v.token().expiry());
   }
 
   @Test
   void verify_maxLifetimeWithIatZeroAndExpAtBound_lifetimeTooLong() {
     verifier =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .clock(Clock.fixed(NOW, ZoneOffset.UTC))
             .maxLifetime(Duration.ofHours(1))
             .addIssuer(
@@ -156,7 +158,7 @@ class JwtVerifierTest {
             .build();
     Map<String, Object> c = claims("https://a.test", "u1", "api", NOW, 60);
     c.put("iat", 0L);
-    c.put("exp", JwtVerifier.MAX_NUMERIC_DATE);
+    c.put("exp", ClaimsPolicy.MAX_NUMERIC_DATE);
     JwtVerification v = verifier.verify(sign(A, header("ES256", "a1"), c));
     assertEquals(Reason.LIFETIME_TOO_LONG, v.reason());
   }
@@ -171,7 +173,7 @@ class JwtVerifierTest {
 
   @Test
   void build_noIssuer_throws() {
-    assertThrows(IllegalArgumentException.class, () -> JwtVerifier.newBuilder().build());
+    assertThrows(IllegalArgumentException.class, () -> VerifierFixture.newBuilder().build());
   }
 
   @Test

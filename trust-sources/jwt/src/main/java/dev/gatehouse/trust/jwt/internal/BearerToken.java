@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import java.util.Optional;
 
@@ -6,7 +6,7 @@ import java.util.Optional;
  * Parses an {@code authorization} header value of the form {@code Bearer <token>}: scheme matched
  * case-insensitively, exactly one space, a non-empty token without whitespace.
  */
-public final class BearerToken {
+final class BearerToken {
   private static final String SCHEME = "bearer";
 
   private BearerToken() {}
@@ -15,7 +15,7 @@ public final class BearerToken {
    * The token of a {@code Bearer} header value; empty for any other scheme, a missing or empty
    * token, extra spaces, or whitespace or control characters in the token.
    */
-  public static Optional<String> parse(String headerValue) {
+  static Optional<String> parse(String headerValue) {
     if (headerValue == null || headerValue.length() <= SCHEME.length() + 1) {
       return Optional.empty();
     }

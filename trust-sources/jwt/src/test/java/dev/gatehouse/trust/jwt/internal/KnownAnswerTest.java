@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,6 +13,8 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.gatehouse.spi.Reason;
+import dev.gatehouse.trust.jwt.JwksSource;
+import dev.gatehouse.trust.jwt.TrustedIssuer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,7 +47,7 @@ class KnownAnswerTest {
   }
 
   private static JwtVerifier single(String issuer, JWK key, List<String> algs) {
-    return JwtVerifier.newBuilder()
+    return VerifierFixture.newBuilder()
         .addIssuer(
             TrustedIssuer.newBuilder(issuer)
                 .keys(JwksSource.of(new JWKSet(key)))

@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.util.JSONObjectUtils;
+import dev.gatehouse.trust.jwt.JwksSource;
+import dev.gatehouse.trust.jwt.TrustedIssuer;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +41,7 @@ class RocaKeyReviewTest {
     JWKSet keys = JWKSet.parse((Map<String, Object>) group.get("public"));
     JWK key = keys.getKeys().get(0);
     try (JwtVerifier v =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .addIssuer(
                 TrustedIssuer.newBuilder("wycheproof")
                     .keys(JwksSource.of(new JWKSet(key)))

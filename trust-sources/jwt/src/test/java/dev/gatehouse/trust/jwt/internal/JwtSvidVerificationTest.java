@@ -1,4 +1,4 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import static dev.gatehouse.testing.TestTokens.claims;
 import static dev.gatehouse.testing.TestTokens.header;
@@ -15,6 +15,8 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.KeyUse;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.testing.TestTokens;
+import dev.gatehouse.trust.jwt.JwksSource;
+import dev.gatehouse.trust.jwt.TrustedIssuer;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -28,11 +30,11 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The JWT-SVID mode of {@link JwtVerifier} (key set chosen by the trust domain of the unverified
- * {@code sub}) and the JWT-SVID bundle rules of {@link KeyFilter}; the default mode stays as it
- * was.
+ * {@link TrustDomainKeySelector} composed into a {@link JwtVerifier} (key set chosen by the trust
+ * domain of the unverified {@code sub}) and the JWT-SVID bundle rules of {@link KeyFilter}; the
+ * issuer selector stays as it was.
  */
-class JwtSvidModeTest {
+class JwtSvidVerificationTest {
   static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
   static final List<String> DEFAULT = List.of("ES256", "RS256", "PS256");
   static final ECKey A = TestTokens.ecKey("a1");
@@ -60,7 +62,7 @@ class JwtSvidModeTest {
 
   private JwtVerifier svid(Function<String, Optional<String>> reader) {
     verifier =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .clock(Clock.fixed(NOW, ZoneOffset.UTC))
             .keysBySubjectTrustDomain(reader)
             .addIssuer(
@@ -157,9 +159,9 @@ class JwtSvidModeTest {
   }
 
   @Test
-  void verify_defaultMode_stillSelectsByIss() {
+  void verify_issuerSelector_stillSelectsByIss() {
     verifier =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .clock(Clock.fixed(NOW, ZoneOffset.UTC))
             .addIssuer(
                 TrustedIssuer.newBuilder("a.test")
@@ -167,7 +169,7 @@ class JwtSvidModeTest {
                     .audience("api")
                     .build())
             .build();
-    // Without JWT-SVID mode the sub is irrelevant to key selection and iss is required.
+    // With the issuer selector the sub is irrelevant to key selection and iss is required.
     assertTrue(
         verifier
             .verify(sign(A, header("ES256", "a1"), svidClaims("a.test", "spiffe://zz.test/w")))
@@ -180,15 +182,18 @@ class JwtSvidModeTest {
   }
 
   @Test
-  void keysBySubjectTrustDomain_null_throws() {
-    assertThrows(
-        NullPointerException.class, () -> JwtVerifier.newBuilder().keysBySubjectTrustDomain(null));
+  void trustDomainSelector_nullReader_throws() {
+    JwtSettings settings = JwtSettings.defaults();
+    List<TrustAnchor> none = List.of();
+    assertThrows(NullPointerException.class, () -> TrustDomainKeySelector.of(settings, none, null));
   }
 
   // ---- KeyFilter: JWT-SVID bundle rules ----
 
   private static Set<String> kept(boolean bundle, JWK... keys) {
-    return KeyFilter.filter("td", DEFAULT, new JWKSet(List.of(keys)), bundle).getKeys().stream()
+    KeyFilter rules =
+        bundle ? KeyFilter.forJwtSvidBundle("td", DEFAULT) : KeyFilter.forIssuer("td", DEFAULT);
+    return rules.apply(new JWKSet(List.of(keys))).getKeys().stream()
         .map(k -> k.getKeyID() + ":" + k.getAlgorithm())
         .collect(Collectors.toSet());
   }
@@ -233,14 +238,14 @@ class JwtSvidModeTest {
   @Test
   void unusable_defaultOverload_unchanged() throws Exception {
     assertEquals("use is not sig", KeyFilter.unusable(withUse("svid", "jwt-svid")));
-    assertNull(KeyFilter.unusable(withUse("svid", "jwt-svid"), true));
+    assertNull(KeyFilter.forJwtSvidBundle("td", DEFAULT).whyUnusable(withUse("svid", "jwt-svid")));
   }
 
   @Test
   void verify_bundleWithoutKidKey_tokenWithoutKidRefused() {
     ECKey noKid = new ECKey.Builder(TestTokens.ecKey("x")).keyID(null).build();
     verifier =
-        JwtVerifier.newBuilder()
+        VerifierFixture.newBuilder()
             .clock(Clock.fixed(NOW, ZoneOffset.UTC))
             .keysBySubjectTrustDomain(TD)
             .addIssuer(
