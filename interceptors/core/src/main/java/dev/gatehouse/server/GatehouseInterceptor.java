@@ -268,20 +268,23 @@ final class GatehouseInterceptor implements ServerInterceptor {
 
   private static Decision fromResult(AuthResult result, String source, PrincipalKind expected) {
     switch (result.outcome()) {
-      case NO_CREDENTIAL:
+      case NO_CREDENTIAL -> {
         return Decision.deny(
             AuthStatus.MISSING_CREDENTIALS,
             Reason.MISSING_CREDENTIALS,
             result.detail(),
             null,
             source);
-      case REJECTED:
+      }
+      case REJECTED -> {
         return Decision.deny(
             AuthStatus.INVALID_CREDENTIALS, result.reason(), result.detail(), null, source);
-      case UNAVAILABLE:
+      }
+      case UNAVAILABLE -> {
         return Decision.deny(
             AuthStatus.KEYS_UNAVAILABLE, Reason.KEYS_UNAVAILABLE, result.detail(), null, source);
-      case AUTHENTICATED:
+      }
+      case AUTHENTICATED -> {
         AuthContext ctx = result.context().orElseThrow();
         if (ctx.kind() != expected) {
           return Decision.deny(
@@ -292,8 +295,8 @@ final class GatehouseInterceptor implements ServerInterceptor {
               source);
         }
         return Decision.allow(ctx, source);
-      default:
-        throw new AssertionError(result.outcome());
+      }
+      default -> throw new AssertionError(result.outcome());
     }
   }
 

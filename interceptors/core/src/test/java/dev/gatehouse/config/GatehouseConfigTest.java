@@ -85,7 +85,7 @@ class GatehouseConfigTest {
     assertEquals(List.of("trips-api"), user.issuers().get(0).audiences());
     assertEquals(List.of("ES256", "RS256", "PS256"), user.issuers().get(0).algorithms());
     var st = c.signedToken().orElseThrow();
-    assertEquals(Duration.ofSeconds(900), st.maxTtl());
+    assertEquals(Duration.ofMinutes(15), st.maxTtl());
     assertEquals(List.of("trip-finisher"), st.issuers().get(0).roles());
     assertEquals(Optional.empty(), st.issuers().get(0).replayProtection());
     assertEquals(Optional.of(true), st.issuers().get(1).replayProtection());
@@ -129,8 +129,14 @@ class GatehouseConfigTest {
   void parse_unknownNestedField_namesPath() {
     ConfigException e =
         fails(
-            "service_name: a\ninternal:\n  mesh_identity:\n    trusted_proxies: [\"::1/128\"]\n"
-                + "    allow:\n      - { identity: x, role: [a] }\n");
+            """
+            service_name: a
+            internal:
+              mesh_identity:
+                trusted_proxies: ["::1/128"]
+                allow:
+                  - { identity: x, role: [a] }
+            """);
     assertEquals("internal.mesh_identity.allow[0].role", e.field());
   }
 
@@ -161,8 +167,13 @@ class GatehouseConfigTest {
     assertEquals(
         "internal.signed_token.max_ttl_seconds",
         fails(
-                "service_name: a\ninternal:\n  signed_token:\n    max_ttl_seconds: 3601\n"
-                    + "    issuers: [{issuer: w, jwks_file: billing.jwks.json}]\n")
+                """
+                service_name: a
+                internal:
+                  signed_token:
+                    max_ttl_seconds: 3601
+                    issuers: [{issuer: w, jwks_file: billing.jwks.json}]
+                """)
             .field());
   }
 
@@ -183,8 +194,13 @@ class GatehouseConfigTest {
     Files.writeString(dir.resolve("short.txt"), "tooshort-but-31-bytes-long-abcd\n\n");
     ConfigException e =
         fails(
-            "service_name: a\ndev_mode: true\ninternal:\n  shared_secret:\n"
-                + "    secret_file: short.txt\n");
+            """
+            service_name: a
+            dev_mode: true
+            internal:
+              shared_secret:
+                secret_file: short.txt
+            """);
     assertEquals("internal.shared_secret.secret_file", e.field());
     assertFalse(e.getMessage().contains("tooshort"));
   }
@@ -194,8 +210,13 @@ class GatehouseConfigTest {
     assertEquals(
         "internal.shared_secret.secret_file",
         fails(
-                "service_name: a\ndev_mode: true\ninternal:\n  shared_secret:\n"
-                    + "    secret_file: missing.txt\n")
+                """
+                service_name: a
+                dev_mode: true
+                internal:
+                  shared_secret:
+                    secret_file: missing.txt
+                """)
             .field());
   }
 
@@ -246,8 +267,12 @@ class GatehouseConfigTest {
     assertEquals(
         "internal.mesh_identity.trusted_proxies[1]",
         fails(
-                "service_name: a\ninternal:\n  mesh_identity:\n"
-                    + "    trusted_proxies: [\"127.0.0.1/32\", \"proxy.local/32\"]\n")
+                """
+                service_name: a
+                internal:
+                  mesh_identity:
+                    trusted_proxies: ["127.0.0.1/32", "proxy.local/32"]
+                """)
             .field());
     assertEquals(
         "internal.mesh_identity.trusted_proxies[0]",
@@ -274,8 +299,12 @@ class GatehouseConfigTest {
     assertEquals(
         List.of("::ffff:10.0.0.0/104"),
         parse(
-                "service_name: a\ninternal:\n  mesh_identity:\n"
-                    + "    trusted_proxies: [\"::ffff:10.0.0.0/104\"]\n")
+                """
+                service_name: a
+                internal:
+                  mesh_identity:
+                    trusted_proxies: ["::ffff:10.0.0.0/104"]
+                """)
             .meshIdentity()
             .orElseThrow()
             .trustedProxies());
@@ -320,18 +349,21 @@ class GatehouseConfigTest {
     Files.writeString(dir.resolve("ca.pem"), "placeholder");
     GatehouseConfig c =
         parse(
-            "service_name: a\ninternal:\n"
-                + "  peer_certificate:\n"
-                + "    trust_bundles: [{ trust_domain: cluster.local, ca_file: ca.pem }]\n"
-                + "    allow:\n"
-                + "      - { identity: \"spiffe://cluster.local/ns/a/sa/w\", roles: [r] }\n"
-                + "      - { trust_domain: cluster.local }\n"
-                + "  spiffe_jwt:\n"
-                + "    header: x-jwt-svid\n"
-                + "    bundles: [{ trust_domain: cluster.local, jwks_file: billing.jwks.json }]\n"
-                + "    allow: [{ trust_domain: cluster.local, scopes: [s] }]\n"
-                + "  signed_token:\n"
-                + "    issuers: [{ issuer: w, jwks_file: billing.jwks.json }]\n");
+            """
+            service_name: a
+            internal:
+              peer_certificate:
+                trust_bundles: [{ trust_domain: cluster.local, ca_file: ca.pem }]
+                allow:
+                  - { identity: "spiffe://cluster.local/ns/a/sa/w", roles: [r] }
+                  - { trust_domain: cluster.local }
+              spiffe_jwt:
+                header: x-jwt-svid
+                bundles: [{ trust_domain: cluster.local, jwks_file: billing.jwks.json }]
+                allow: [{ trust_domain: cluster.local, scopes: [s] }]
+              signed_token:
+                issuers: [{ issuer: w, jwks_file: billing.jwks.json }]
+            """);
     var peer = c.peerCertificate().orElseThrow();
     assertEquals(dir.resolve("ca.pem"), peer.trustBundles().get(0).caFile());
     assertEquals(Optional.of("cluster.local"), peer.allow().get(1).trustDomain());
@@ -349,34 +381,49 @@ class GatehouseConfigTest {
     assertEquals(
         "internal.peer_certificate.trust_bundles[0].trust_domain",
         fails(
-                "service_name: a\ninternal:\n  peer_certificate:\n"
-                    + "    trust_bundles: [{ trust_domain: Cluster.Local, ca_file: ca.pem }]\n"
-                    + "    allow: [{ trust_domain: cluster.local }]\n")
+                """
+                service_name: a
+                internal:
+                  peer_certificate:
+                    trust_bundles: [{ trust_domain: Cluster.Local, ca_file: ca.pem }]
+                    allow: [{ trust_domain: cluster.local }]
+                """)
             .field());
     assertEquals(
         "internal.peer_certificate.allow[0].identity",
         fails(
-                "service_name: a\ninternal:\n  peer_certificate:\n"
-                    + "    trust_bundles: [{ trust_domain: td, ca_file: ca.pem }]\n"
-                    + "    allow: [{ trust_domain: td, identity: \"spiffe://td/x\" }]\n")
+                """
+                service_name: a
+                internal:
+                  peer_certificate:
+                    trust_bundles: [{ trust_domain: td, ca_file: ca.pem }]
+                    allow: [{ trust_domain: td, identity: "spiffe://td/x" }]
+                """)
             .field());
     assertEquals(
         "internal.peer_certificate.trust_bundles[0].ca_file",
         fails(
-                "service_name: a\ninternal:\n  peer_certificate:\n"
-                    + "    trust_bundles: [{ trust_domain: td, ca_file: missing.pem }]\n"
-                    + "    allow: [{ trust_domain: td }]\n")
+                """
+                service_name: a
+                internal:
+                  peer_certificate:
+                    trust_bundles: [{ trust_domain: td, ca_file: missing.pem }]
+                    allow: [{ trust_domain: td }]
+                """)
             .field());
     // Both token sources on one header: one would refuse the other's credential.
     assertEquals(
         "internal.spiffe_jwt.header",
         fails(
-                "service_name: a\ninternal:\n"
-                    + "  spiffe_jwt:\n"
-                    + "    bundles: [{ trust_domain: td, jwks_file: billing.jwks.json }]\n"
-                    + "    allow: [{ trust_domain: td }]\n"
-                    + "  signed_token:\n"
-                    + "    issuers: [{ issuer: w, jwks_file: billing.jwks.json }]\n")
+                """
+                service_name: a
+                internal:
+                  spiffe_jwt:
+                    bundles: [{ trust_domain: td, jwks_file: billing.jwks.json }]
+                    allow: [{ trust_domain: td }]
+                  signed_token:
+                    issuers: [{ issuer: w, jwks_file: billing.jwks.json }]
+                """)
             .field());
   }
 

@@ -32,12 +32,14 @@ class CloseLiveReview2Test {
     Path file = dir.resolve("gatehouse.yaml");
     Files.writeString(
         file,
-        "service_name: trips\n"
-            + "internal:\n"
-            + "  mesh_identity:\n"
-            + "    trusted_proxies: [\"127.0.0.1/32\"]\n"
-            + "    allow:\n"
-            + "      - { identity: \"spiffe://cluster.local/ns/a/sa/worker\", roles: [r] }\n");
+        """
+        service_name: trips
+        internal:
+          mesh_identity:
+            trusted_proxies: ["127.0.0.1/32"]
+            allow:
+              - { identity: "spiffe://cluster.local/ns/a/sa/worker", roles: [r] }
+        """);
     AtomicReference<ConfiguredGatehouseReloadTest.AllowListSource> mesh = new AtomicReference<>();
     AtomicReference<Boolean> userClosed = new AtomicReference<>(false);
     Authenticator user =
@@ -72,7 +74,7 @@ class CloseLiveReview2Test {
           return new Components(Optional.of(user), sources);
         };
     AtomicReference<ConfiguredGatehouse> g = new AtomicReference<>();
-    try (ProbeHarness h =
+    ProbeHarness harness =
         ProbeHarness.start(
             x -> {
               ConfiguredGatehouse c =
@@ -83,7 +85,9 @@ class CloseLiveReview2Test {
                       .build();
               g.set(c);
               return c.gatehouse();
-            })) {
+            });
+    // The harness is held open only to be closed after the assertions.
+    try (harness) {
       g.get().close();
       assertTrue(mesh.get().closed, "live mesh_identity source not closed by close()");
       assertTrue(userClosed.get(), "live user_jwt authenticator not closed by close()");

@@ -18,6 +18,7 @@ import dev.gatehouse.testing.TestTokens;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +37,8 @@ class ConfigWiringTest {
   private static final String IDP = "https://idp.test";
   private static final String XFCC = "x-forwarded-client-cert";
   private static final String SECRET = "0123456789abcdef0123456789abcdef";
-  private static final InetSocketAddress SIDECAR = new InetSocketAddress("127.0.0.1", 15006);
+  private static final InetSocketAddress SIDECAR =
+      new InetSocketAddress(InetAddress.getLoopbackAddress(), 15006);
   private static final InetSocketAddress STRANGER = new InetSocketAddress("192.0.2.7", 4000);
 
   private ECKey idpKey;

@@ -134,13 +134,10 @@ public final class JwksSource {
 
   @Override
   public String toString() {
-    switch (kind) {
-      case URL:
-        return "jwks_uri " + url;
-      case FILE:
-        return "jwks_file " + file;
-      default:
-        return "jwks (in memory, " + jwkSet.size() + " keys)";
-    }
+    return switch (kind) {
+      case URL -> "jwks_uri " + url;
+      case FILE -> "jwks_file " + file;
+      default -> "jwks (in memory, " + jwkSet.size() + " keys)";
+    };
   }
 }

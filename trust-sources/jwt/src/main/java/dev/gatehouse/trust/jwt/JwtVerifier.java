@@ -82,7 +82,7 @@ public final class JwtVerifier implements AutoCloseable {
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
 
   /** The largest clock skew that can be configured, 120 s. */
-  public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(120);
+  public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(2);
 
   /** The default bound on one JWKS fetch, 2 s. */
   public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(2);
@@ -120,7 +120,7 @@ public final class JwtVerifier implements AutoCloseable {
     this.trustDomainOfSubject = b.trustDomainOfSubject;
     this.keySetLabel = trustDomainOfSubject == null ? "issuer " : "trust domain ";
     this.clock = b.clock;
-    this.skewSeconds = b.clockSkew.getSeconds();
+    this.skewSeconds = b.clockSkew.toSeconds();
     this.signatures = new SignatureCache(b.signatureCacheSize);
     this.maxTokenBytes = b.maxTokenBytes;
     this.requireIssuedAt = b.requireIssuedAt;
@@ -229,25 +229,25 @@ public final class JwtVerifier implements AutoCloseable {
       }
     }
     Object algValue = header.get("alg");
-    if (!(algValue instanceof String)) {
+    if (!(algValue instanceof String alg)) {
       return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, "alg missing or not a string");
     }
-    String alg = (String) algValue;
+
     if (!Algorithms.isSupported(alg)) {
       return JwtVerification.rejected(
           Reason.ALGORITHM_NOT_ALLOWED, "algorithm " + LogSafe.quote(alg) + " not allowed");
     }
     Object kidValue = header.get("kid");
     if (kidValue != null
-        && (!(kidValue instanceof String)
-            || ((String) kidValue).isEmpty()
-            || ((String) kidValue).length() > MAX_KID_LENGTH)) {
+        && (!(kidValue instanceof String string)
+            || string.isEmpty()
+            || string.length() > MAX_KID_LENGTH)) {
       return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, "kid is not a usable string");
     }
     String kid = (String) kidValue;
     if (header.containsKey("typ")) {
       Object typ = header.get("typ");
-      if (!(typ instanceof String) || !allowedTypes.contains(normaliseType((String) typ))) {
+      if (!(typ instanceof String string) || !allowedTypes.contains(normaliseType(string))) {
         return JwtVerification.rejected(Reason.DISALLOWED_HEADER, "typ not allowed");
       }
     }
@@ -262,20 +262,20 @@ public final class JwtVerifier implements AutoCloseable {
     } else if (trustDomainOfSubject != null) {
       // JWT-SVID: the key set is the bundle of the unverified sub's trust domain, never iss.
       Object sub = raw.payload.get("sub");
-      if (!(sub instanceof String)) {
+      if (!(sub instanceof String string)) {
         return JwtVerification.rejected(Reason.INVALID_CLAIMS, "sub missing or not a string");
       }
-      issValue = trustDomainOf((String) sub);
+      issValue = trustDomainOf(string);
       if (issValue == null) {
         return JwtVerification.rejected(Reason.INVALID_CLAIMS, "sub is not a valid SPIFFE ID");
       }
     } else {
       issValue = raw.payload.get("iss");
     }
-    if (!(issValue instanceof String)) {
+    if (!(issValue instanceof String iss)) {
       return JwtVerification.rejected(Reason.INVALID_CLAIMS, "iss missing or not a string");
     }
-    String iss = (String) issValue;
+
     IssuerKeys keys = issuers.get(iss);
     if (keys == null) {
       return JwtVerification.rejected(
@@ -324,14 +324,14 @@ public final class JwtVerifier implements AutoCloseable {
   private JwtVerification checkClaims(
       Map<String, Object> claims, String iss, String kid, String alg, String who) {
     Object sub = claims.get("sub");
-    if (sub instanceof String) {
-      who = who + " sub " + LogSafe.quote((String) sub);
+    if (sub instanceof String string) {
+      who = who + " sub " + LogSafe.quote(string);
     }
     Object exp = claims.get("exp");
     if (exp == null) {
       return JwtVerification.rejected(Reason.INVALID_CLAIMS, who + ": exp missing");
     }
-    if (!(exp instanceof Long)) {
+    if (!(exp instanceof Long l)) {
       return JwtVerification.rejected(Reason.INVALID_CLAIMS, who + ": exp not an integer");
     }
     for (String name : List.of("nbf", "iat")) {
@@ -348,7 +348,7 @@ public final class JwtVerifier implements AutoCloseable {
       }
     }
     long nowMillis = clock.millis();
-    long expSeconds = (Long) exp;
+    long expSeconds = l;
     if (nowMillis >= saturatedMillis(expSeconds, skewSeconds)) {
       return JwtVerification.rejected(Reason.EXPIRED, who + ": expired");
     }
@@ -367,21 +367,21 @@ public final class JwtVerifier implements AutoCloseable {
       return JwtVerification.rejected(
           Reason.INVALID_CLAIMS, who + ": iat missing, so the lifetime cannot be bounded");
     }
-    if (maxLifetime != null && lifetimeExceeds(expSeconds, iat, maxLifetime.getSeconds())) {
+    if (maxLifetime != null && lifetimeExceeds(expSeconds, iat, maxLifetime.toSeconds())) {
       return JwtVerification.rejected(
           Reason.LIFETIME_TOO_LONG,
-          who + ": lifetime longer than " + maxLifetime.getSeconds() + " s");
+          who + ": lifetime longer than " + maxLifetime.toSeconds() + " s");
     }
     Object aud = claims.get("aud");
     List<String> audiences = new ArrayList<>();
-    if (aud instanceof String) {
-      audiences.add((String) aud);
+    if (aud instanceof String string) {
+      audiences.add(string);
     } else if (aud instanceof List) {
       for (Object a : (List<?>) aud) {
-        if (!(a instanceof String)) {
+        if (!(a instanceof String string)) {
           return JwtVerification.rejected(Reason.INVALID_CLAIMS, who + ": aud has a non-string");
         }
-        audiences.add((String) a);
+        audiences.add(string);
       }
     } else {
       return JwtVerification.rejected(
@@ -433,11 +433,11 @@ public final class JwtVerifier implements AutoCloseable {
   }
 
   private static JWSVerifier verifierFor(JWK key) throws JOSEException {
-    if (key instanceof ECKey) {
-      return new ECDSAVerifier((ECKey) key);
+    if (key instanceof ECKey eCKey) {
+      return new ECDSAVerifier(eCKey);
     }
-    if (key instanceof RSAKey) {
-      return new RSASSAVerifier((RSAKey) key);
+    if (key instanceof RSAKey rSAKey) {
+      return new RSASSAVerifier(rSAKey);
     }
     throw new JOSEException("unsupported key type");
   }
