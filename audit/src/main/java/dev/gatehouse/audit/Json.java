@@ -155,26 +155,33 @@ final class Json {
       }
       char c = s.charAt(pos);
       switch (c) {
-        case '{':
+        case '{' -> {
           return object(depth);
-        case '[':
+        }
+        case '[' -> {
           return array(depth);
-        case '"':
+        }
+        case '"' -> {
           return string();
-        case 't':
+        }
+        case 't' -> {
           literal("true");
-          return Boolean.TRUE;
-        case 'f':
+          return true;
+        }
+        case 'f' -> {
           literal("false");
-          return Boolean.FALSE;
-        case 'n':
+          return false;
+        }
+        case 'n' -> {
           literal("null");
           return null;
-        default:
+        }
+        default -> {
           if (c == '-' || (c >= '0' && c <= '9')) {
             return number();
           }
           throw error("unexpected character");
+        }
       }
     }
 

@@ -21,6 +21,7 @@ import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.MetadataUtils;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -91,7 +92,7 @@ public final class LoadGenerator {
         "Bearer " + jwt.serialize());
 
     Server plain =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+        NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
             .addService(new ChainOverheadBenchmark.EchoProbe())
             .build()
             .start();
@@ -109,7 +110,9 @@ public final class LoadGenerator {
             .build();
     Server chain =
         gatehouse
-            .addTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))
+            .addTo(
+                NettyServerBuilder.forAddress(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
             .build()
             .start();
     ExecutorService pool = Executors.newFixedThreadPool(concurrency);

@@ -58,13 +58,24 @@ class DeployManifestsTest {
     return found.get(0);
   }
 
-  @SuppressWarnings("unchecked")
-  private static <T> T at(Object root, String... path) {
+  private static Object at(Object root, String... path) {
     Object o = root;
     for (String key : path) {
       o = key.matches("\\d+") ? ((List<?>) o).get(Integer.parseInt(key)) : ((Map<?, ?>) o).get(key);
     }
-    return (T) o;
+    return o;
+  }
+
+  private static String stringAt(Object root, String... path) {
+    return (String) at(root, path);
+  }
+
+  private static Map<?, ?> mapAt(Object root, String... path) {
+    return (Map<?, ?>) at(root, path);
+  }
+
+  private static List<?> listAt(Object root, String... path) {
+    return (List<?>) at(root, path);
   }
 
   @Test
@@ -110,7 +121,7 @@ class DeployManifestsTest {
     assertEquals(
         List.of("cluster.local/ns/trips/sa/worker"),
         at(policy, "spec", "rules", "0", "from", "0", "source", "notPrincipals"));
-    List<String> paths = at(policy, "spec", "rules", "0", "to", "0", "operation", "paths");
+    List<?> paths = listAt(policy, "spec", "rules", "0", "to", "0", "operation", "paths");
 
     Set<String> internal =
         TripServiceAuditTest.modesByMethod().entrySet().stream()
@@ -125,7 +136,7 @@ class DeployManifestsTest {
 
   @Test
   void gatehouseConfig_meshIdentityTrustsOnlyTheSidecarAndAllowsTheWorker() {
-    String text = at(only("ConfigMap", "trip-server-gatehouse"), "data", "gatehouse.yaml");
+    String text = stringAt(only("ConfigMap", "trip-server-gatehouse"), "data", "gatehouse.yaml");
     Map<?, ?> config = (Map<?, ?>) strict().loadFromString(text);
 
     assertTrue(
@@ -140,7 +151,7 @@ class DeployManifestsTest {
         config.keySet().toString());
     assertEquals("trips", config.get("service_name"));
     assertEquals(false, config.get("dev_mode"));
-    Map<?, ?> mesh = at(config, "internal", "mesh_identity");
+    Map<?, ?> mesh = mapAt(config, "internal", "mesh_identity");
     assertEquals(List.of("127.0.0.6/32", "::6/128"), mesh.get("trusted_proxies"));
     assertEquals("XFCC", mesh.get("format"));
     assertEquals("x-forwarded-client-cert", mesh.get("header"));
@@ -155,19 +166,19 @@ class DeployManifestsTest {
                 List.of("trip-finisher"))),
         mesh.get("allow"));
     assertFalse(((Map<?, ?>) config.get("internal")).containsKey("shared_secret"));
-    String jwks = at(config, "user_jwt", "issuers", "0", "jwks_uri");
+    String jwks = stringAt(config, "user_jwt", "issuers", "0", "jwks_uri");
     assertTrue(jwks.startsWith("https://"), jwks);
   }
 
   @Test
   void tripServer_mountsTheConfigAndAsksTheSidecarToSanitizeXfcc() {
     Map<?, ?> deployment = only("Deployment", "trip-server");
-    Map<?, ?> pod = at(deployment, "spec", "template");
-    String proxyConfig = at(pod, "metadata", "annotations", "proxy.istio.io/config");
+    Map<?, ?> pod = mapAt(deployment, "spec", "template");
+    String proxyConfig = stringAt(pod, "metadata", "annotations", "proxy.istio.io/config");
     assertTrue(proxyConfig.contains("forwardClientCertDetails: SANITIZE_SET"), proxyConfig);
     assertEquals("trip-server", at(pod, "spec", "serviceAccountName"));
     assertEquals("trip-server-gatehouse", at(pod, "spec", "volumes", "0", "configMap", "name"));
-    List<String> args = at(pod, "spec", "containers", "0", "args");
+    List<?> args = listAt(pod, "spec", "containers", "0", "args");
     assertEquals("/etc/gatehouse/gatehouse.yaml", args.get(args.indexOf("--config") + 1));
     assertEquals(
         "worker",

@@ -19,6 +19,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -54,7 +55,7 @@ class TripServerProcessTest {
 
   private static boolean listening(int port) {
     try (Socket s = new Socket()) {
-      s.connect(new InetSocketAddress("127.0.0.1", port), 200);
+      s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 200);
       return true;
     } catch (IOException e) {
       return false;
@@ -64,15 +65,17 @@ class TripServerProcessTest {
   private String goodConfig() throws Exception {
     ECKey idp = new ECKeyGenerator(Curve.P_256).keyID("idp-1").generate();
     Files.writeString(dir.resolve("idp.jwks.json"), new JWKSet(idp.toPublicJWK()).toString());
-    return "service_name: trips\n"
-        + "user_jwt:\n"
-        + "  issuers:\n"
-        + "    - { issuer: \"https://idp.test\", jwks_file: idp.jwks.json, audiences: [trips-api] }\n"
-        + "internal:\n"
-        + "  mesh_identity:\n"
-        + "    trusted_proxies: [\"127.0.0.1/32\"]\n"
-        + "    allow:\n"
-        + "      - { identity: \"spiffe://cluster.local/ns/trips/sa/worker\", roles: [trip-finisher] }\n";
+    return """
+           service_name: trips
+           user_jwt:
+             issuers:
+               - { issuer: "https://idp.test", jwks_file: idp.jwks.json, audiences: [trips-api] }
+           internal:
+             mesh_identity:
+               trusted_proxies: ["127.0.0.1/32"]
+               allow:
+                 - { identity: "spiffe://cluster.local/ns/trips/sa/worker", roles: [trip-finisher] }
+           """;
   }
 
   @Test

@@ -40,6 +40,7 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.io.PrintStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -94,14 +95,16 @@ public final class DemoSaga {
               t.setDaemon(true);
               return t;
             });
-    watchdog.schedule(
-        () -> {
-          out.println("demo: did not finish within " + DEADLINE.toSeconds() + " s");
-          out.flush();
-          Runtime.getRuntime().halt(1);
-        },
-        DEADLINE.toSeconds(),
-        TimeUnit.SECONDS);
+    // The task halts the JVM: there is no result or failure to collect from the future.
+    var unused =
+        watchdog.schedule(
+            () -> {
+              out.println("demo: did not finish within " + DEADLINE.toSeconds() + " s");
+              out.flush();
+              Runtime.getRuntime().halt(1);
+            },
+            DEADLINE.toSeconds(),
+            TimeUnit.SECONDS);
     try {
       return new DemoSaga(out).play();
     } finally {
@@ -126,7 +129,8 @@ public final class DemoSaga {
             .kid(workerKeys.currentKid())
             .build();
 
-    HttpServer jwks = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    HttpServer jwks =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     byte[] idpJwks = new JWKSet(idpKey.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
     jwks.createContext(
         "/idp/jwks.json",
@@ -160,7 +164,9 @@ public final class DemoSaga {
               .build();
       server =
           gatehouse
-              .addTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)))
+              .addTo(
+                  NettyServerBuilder.forAddress(
+                      new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
               .build()
               .start();
       int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();

@@ -9,6 +9,7 @@ import dev.gatehouse.trust.jwt.UserJwtAuthenticator;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -47,7 +48,9 @@ public final class QuickstartServer {
                     .build())
             .build();
     return gatehouse
-        .addTo(NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", port)))
+        .addTo(
+            NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), port)))
         .build()
         .start();
   }

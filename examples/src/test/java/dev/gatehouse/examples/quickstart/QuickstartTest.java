@@ -1,5 +1,6 @@
 package dev.gatehouse.examples.quickstart;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -28,7 +29,7 @@ class QuickstartTest {
     return "-----BEGIN "
         + type
         + "-----\n"
-        + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(der)
+        + Base64.getMimeEncoder(64, "\n".getBytes(UTF_8)).encodeToString(der)
         + "\n-----END "
         + type
         + "-----\n";

@@ -252,7 +252,7 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
     }
 
     /**
-     * Puts these scopes in the {@code scope} claim (space-delimited). A server only ever narrows
+     * Puts these scopes in the token's scope claim (space-delimited). A server only ever narrows
      * its own grant with them, never widens it.
      */
     public Builder scopes(Iterable<String> scopes) {
@@ -344,7 +344,7 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
           });
       if (lifetime.compareTo(MIN_LIFETIME) < 0 || lifetime.compareTo(MAX_LIFETIME) > 0) {
         all.add("lifetime must be between 1 minute and 1 hour");
-      } else if (lifetime.getNano() != 0) {
+      } else if (lifetime.toNanosPart() != 0) {
         all.add("lifetime must be whole seconds");
       }
       if (clusterId != null && clusterId.isBlank()) {

@@ -159,7 +159,13 @@ public final class SigningKeySource {
                 + k.current().kid()
                 + " -> kid "
                 + k.pending().kid());
-        k = new Keys(k.pending(), null, null, k.current(), now.plus(previousKeyRetention));
+        k =
+            new Keys(
+                /* current= */ k.pending(),
+                /* pending= */ null,
+                /* pendingFrom= */ null,
+                /* previous= */ k.current(),
+                /* previousUntil= */ now.plus(previousKeyRetention));
         keys = k;
       }
       return k.current();

@@ -116,7 +116,7 @@ class JwksPublisherTest {
     JwksPublisher publisher =
         JwksPublisher.newBuilder()
             .keySource(SigningKeySource.newBuilder().keyPair(kp).kid("ec-1").build())
-            .maxAge(Duration.ofSeconds(120))
+            .maxAge(Duration.ofMinutes(2))
             .build();
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

@@ -29,6 +29,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -100,7 +101,8 @@ class ServiceTokenTransportTest {
   private ManagedChannel startNetty(ServerCredentials serverCreds, io.grpc.ChannelCredentials ch)
       throws Exception {
     server =
-        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0), serverCreds)
+        NettyServerBuilder.forAddress(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), serverCreds)
             .addService(recordingService())
             .build()
             .start();

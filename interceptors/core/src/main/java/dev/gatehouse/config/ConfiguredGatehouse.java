@@ -122,7 +122,8 @@ public final class ConfiguredGatehouse implements AutoCloseable {
               return t;
             });
     long ms = b.pollInterval.toMillis();
-    executor.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
+    // poll() catches and logs its own failures, so the periodic task is never cancelled by one.
+    var unused = executor.scheduleWithFixedDelay(this::poll, ms, ms, TimeUnit.MILLISECONDS);
   }
 
   /** A new builder; set the file with {@link Builder#configFile}. */
@@ -296,8 +297,10 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     List<Authenticator> replaced = new ArrayList<>(old.all());
     replaced.removeAll(merged.all());
     if (!replaced.isEmpty() && !executor.isShutdown()) {
-      executor.schedule(
-          () -> closeQuietly(replaced), CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+      // closeQuietly never throws: nothing to collect from the future.
+      var unused =
+          executor.schedule(
+              () -> closeQuietly(replaced), CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS);
       pendingClose.add(replaced);
     }
   }

@@ -393,8 +393,8 @@ public final class Gatehouse implements AutoCloseable {
       if (userAuthenticator instanceof IssuerBound) {
         Set<String> userIssuers = ((IssuerBound) userAuthenticator).issuers();
         for (TrustSource source : trustSources) {
-          if (source instanceof IssuerBound) {
-            for (String issuer : ((IssuerBound) source).issuers()) {
+          if (source instanceof IssuerBound issuerBound) {
+            for (String issuer : issuerBound.issuers()) {
               if (userIssuers.contains(issuer)) {
                 problems.add(
                     "issuer "

@@ -314,28 +314,26 @@ final class GatehouseInterceptor implements ServerInterceptor {
   }
 
   private static Decision fromResult(AuthResult result, String source, PrincipalKind kind) {
-    switch (result.outcome()) {
-      case NO_CREDENTIAL:
-        return Decision.deny(
-            AuthStatus.MISSING_CREDENTIALS,
-            Reason.MISSING_CREDENTIALS,
-            result.detail(),
-            null,
-            source);
-      case REJECTED:
-        return Decision.deny(
-            AuthStatus.INVALID_CREDENTIALS, result.reason(), result.detail(), null, source);
-      case UNAVAILABLE:
-        return Decision.deny(
-            AuthStatus.KEYS_UNAVAILABLE, Reason.KEYS_UNAVAILABLE, result.detail(), null, source);
-      case AUTHENTICATED:
-        // The slot decides the kind and the source's own name is stamped: a source cannot
-        // present a user as a service or speak for another source.
-        return Decision.allow(
-            AuthContext.stamp(result.principal().orElseThrow(), kind, source), source);
-      default:
-        throw new AssertionError(result.outcome());
-    }
+    return switch (result.outcome()) {
+      case NO_CREDENTIAL ->
+          Decision.deny(
+              AuthStatus.MISSING_CREDENTIALS,
+              Reason.MISSING_CREDENTIALS,
+              result.detail(),
+              null,
+              source);
+      case REJECTED ->
+          Decision.deny(
+              AuthStatus.INVALID_CREDENTIALS, result.reason(), result.detail(), null, source);
+      case UNAVAILABLE ->
+          Decision.deny(
+              AuthStatus.KEYS_UNAVAILABLE, Reason.KEYS_UNAVAILABLE, result.detail(), null, source);
+      case AUTHENTICATED ->
+          // The slot decides the kind and the source's own name is stamped: a source cannot
+          // present a user as a service or speak for another source.
+          Decision.allow(AuthContext.stamp(result.principal().orElseThrow(), kind, source), source);
+      default -> throw new AssertionError(result.outcome());
+    };
   }
 
   private void emit(

@@ -75,18 +75,17 @@ public enum Reason {
    * #UNRESOLVED_METHOD} and {@link #INTERNAL_ERROR}.
    */
   public boolean isCredentialRefusal() {
-    switch (this) {
-      case OK:
-      case MISSING_CREDENTIALS:
-      case WRONG_CREDENTIAL_KIND:
-      case KEYS_UNAVAILABLE:
-      case POLICY_DENY:
-      case INSUFFICIENT_GRANTS:
-      case UNRESOLVED_METHOD:
-      case INTERNAL_ERROR:
-        return false;
-      default:
-        return true;
-    }
+    return switch (this) {
+      case OK,
+          MISSING_CREDENTIALS,
+          WRONG_CREDENTIAL_KIND,
+          KEYS_UNAVAILABLE,
+          POLICY_DENY,
+          INSUFFICIENT_GRANTS,
+          UNRESOLVED_METHOD,
+          INTERNAL_ERROR ->
+          false;
+      default -> true;
+    };
   }
 }

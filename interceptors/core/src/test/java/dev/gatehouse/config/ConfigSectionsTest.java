@@ -133,8 +133,15 @@ class ConfigSectionsTest {
     TestProvider another = new TestProvider("internal.another");
     GatehouseConfig c =
         parse(
-            "service_name: a\ninternal:\n  another: {}\n  custom: { header: x-c }\n"
-                + "  signed_token: { header: x-s }\n  mesh_identity: {}\nuser_jwt: {}\n",
+            """
+            service_name: a
+            internal:
+              another: {}
+              custom: { header: x-c }
+              signed_token: { header: x-s }
+              mesh_identity: {}
+            user_jwt: {}
+            """,
             custom,
             signed,
             user,
@@ -188,8 +195,12 @@ class ConfigSectionsTest {
             ConfigException.class,
             () ->
                 parse(
-                    "service_name: a\ninternal:\n  signed_token: { header: x-t }\n"
-                        + "  spiffe_jwt: { header: x-t }\n",
+                    """
+                    service_name: a
+                    internal:
+                      signed_token: { header: x-t }
+                      spiffe_jwt: { header: x-t }
+                    """,
                     new TestProvider("internal.signed_token"),
                     new TestProvider("internal.spiffe_jwt")));
     assertEquals("internal.spiffe_jwt.header", e.field());
@@ -203,8 +214,12 @@ class ConfigSectionsTest {
   void parse_userAuthenticatorSharesHeader_allowed() {
     GatehouseConfig c =
         parse(
-            "service_name: a\nuser_jwt: { header: authorization }\ninternal:\n"
-                + "  signed_token: { header: authorization }\n",
+            """
+            service_name: a
+            user_jwt: { header: authorization }
+            internal:
+              signed_token: { header: authorization }
+            """,
             new TestProvider("user_jwt"),
             new TestProvider("internal.signed_token"));
     assertEquals(2, c.sections().size());
@@ -217,8 +232,12 @@ class ConfigSectionsTest {
             ConfigException.class,
             () ->
                 parse(
-                    "service_name: a\nuser_jwt: { issuers: [i] }\ninternal:\n"
-                        + "  signed_token: { issuers: [j, i] }\n",
+                    """
+                    service_name: a
+                    user_jwt: { issuers: [i] }
+                    internal:
+                      signed_token: { issuers: [j, i] }
+                    """,
                     new TestProvider("user_jwt"),
                     new TestProvider("internal.signed_token")));
     assertEquals("internal.signed_token.issuers[1]", e.field());

@@ -149,8 +149,12 @@ class GatehouseConfigTest {
   void parse_overrideTwice_refused() {
     ConfigException e =
         fails(
-            "service_name: a\noverrides:\n  - { method: \"a.B/*\", mode: public }\n"
-                + "  - { method: \"a.B/*\", mode: internal }\n");
+            """
+            service_name: a
+            overrides:
+              - { method: "a.B/*", mode: public }
+              - { method: "a.B/*", mode: internal }
+            """);
     assertEquals("overrides[1].method", e.field());
   }
 

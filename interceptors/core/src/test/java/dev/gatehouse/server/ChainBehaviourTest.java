@@ -111,7 +111,7 @@ class ChainBehaviourTest {
       }
       assertEquals(0, h.handlerRuns());
       assertTrue(
-          logs.records().stream().anyMatch(r -> r.getLevel() == Level.SEVERE),
+          logs.records().stream().anyMatch(r -> Level.SEVERE.equals(r.getLevel())),
           "the unexpected exception is logged");
       assertFalse(logs.anyContains(SECRET), () -> String.join("\n", logs.lines()));
     }
@@ -287,7 +287,7 @@ class ChainBehaviourTest {
       b.dryRun(true).build();
       long warnings =
           logs.records().stream()
-              .filter(r -> r.getLevel() == Level.WARNING)
+              .filter(r -> Level.WARNING.equals(r.getLevel()))
               .filter(r -> r.getMessage().contains("DRY-RUN"))
               .count();
       assertEquals(1, warnings, () -> String.join("\n", logs.lines()));

@@ -50,14 +50,14 @@ public class FakeAuthenticator implements Authenticator {
       return AuthResult.noCredential();
     }
     switch (v) {
-      case "bad":
+      case "bad" -> {
         return AuthResult.rejected(Reason.BAD_SIGNATURE, "fake rejection");
-      case "down":
+      }
+      case "down" -> {
         return AuthResult.unavailable("fake outage");
-      case "boom":
-        throw new IllegalStateException("secret-token-material");
-      default:
-        break;
+      }
+      case "boom" -> throw new IllegalStateException("secret-token-material");
+      default -> {}
     }
     // At most 4 parts, so scopes may contain colons (ok:alice:driver:trips:write).
     String[] parts = v.split(":", 4);

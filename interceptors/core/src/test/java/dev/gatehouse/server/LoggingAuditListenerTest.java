@@ -70,7 +70,7 @@ class LoggingAuditListenerTest {
       listener.onDecision(refused("p.S/M", Mode.GATED, Reason.MALFORMED_CREDENTIALS));
     }
     assertEquals(LoggingAuditListener.LINES_PER_WINDOW, records.size());
-    assertTrue(records.stream().allMatch(r -> r.getLevel() == Level.INFO));
+    assertTrue(records.stream().allMatch(r -> Level.INFO.equals(r.getLevel())));
   }
 
   @Test
@@ -123,6 +123,6 @@ class LoggingAuditListenerTest {
               1));
     }
     assertEquals(100, records.size());
-    assertTrue(records.stream().allMatch(r -> r.getLevel() == Level.FINE));
+    assertTrue(records.stream().allMatch(r -> Level.FINE.equals(r.getLevel())));
   }
 }

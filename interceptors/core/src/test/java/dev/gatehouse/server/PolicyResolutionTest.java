@@ -699,7 +699,6 @@ class PolicyResolutionTest {
     ServiceDescriptor.Builder sd =
         ServiceDescriptor.newBuilder(T + "NoOptions")
             .setSchemaDescriptor(NoOptionsGrpc.getServiceDescriptor().getSchemaDescriptor());
-    ServerServiceDefinition.Builder def = null;
     List<MethodDescriptor<Req, Resp>> methods =
         List.of(method(T + "NoOptions", "First"), method(T + "NoOptions", "Second"));
     MethodDescriptor<Req, Resp> extra = method(T + "NoOptions", "Extra");
@@ -707,7 +706,7 @@ class PolicyResolutionTest {
       sd.addMethod(m);
     }
     sd.addMethod(extra);
-    def = ServerServiceDefinition.builder(sd.build());
+    ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(sd.build());
     for (MethodDescriptor<Req, Resp> m : methods) {
       def.addMethod(m, ServerCalls.asyncUnaryCall(noop()));
     }

@@ -81,13 +81,13 @@ public final class TestTokens {
     try {
       JWSAlgorithm a = JWSAlgorithm.parse(alg);
       JWSSigner signer;
-      if (key instanceof ECKey) {
-        signer = new ECDSASigner((ECKey) key);
-      } else if (key instanceof RSAKey) {
+      if (key instanceof ECKey eCKey) {
+        signer = new ECDSASigner(eCKey);
+      } else if (key instanceof RSAKey rSAKey) {
         // weak keys allowed: tests check that the verifier refuses them
         signer =
             new RSASSASigner(
-                (RSAKey) key,
+                rSAKey,
                 java.util.Set.of(com.nimbusds.jose.crypto.opts.AllowWeakRSAKey.getInstance()));
       } else {
         throw new IllegalArgumentException("unsupported key");

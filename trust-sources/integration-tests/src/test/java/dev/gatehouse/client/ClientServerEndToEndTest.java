@@ -110,7 +110,8 @@ class ClientServerEndToEndTest {
         gatehouse
             .addTo(
                 NettyServerBuilder.forAddress(
-                    new InetSocketAddress("127.0.0.1", 0), tls.serverCredentials()))
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                    tls.serverCredentials()))
             .build()
             .start();
     int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();

@@ -27,13 +27,15 @@ class CloseLiveReview2Test {
     Path file = dir.resolve("gatehouse.yaml");
     Files.writeString(
         file,
-        "service_name: trips\n"
-            + "user_jwt: {}\n"
-            + "internal:\n"
-            + "  mesh_identity:\n"
-            + "    trusted_proxies: [\"127.0.0.1/32\"]\n"
-            + "    allow:\n"
-            + "      - { identity: \"spiffe://cluster.local/ns/a/sa/worker\", roles: [r] }\n");
+        """
+        service_name: trips
+        user_jwt: {}
+        internal:
+          mesh_identity:
+            trusted_proxies: ["127.0.0.1/32"]
+            allow:
+              - { identity: "spiffe://cluster.local/ns/a/sa/worker", roles: [r] }
+        """);
     AtomicReference<ConfiguredGatehouseReloadTest.AllowListSource> mesh = new AtomicReference<>();
     AtomicReference<Boolean> userClosed = new AtomicReference<>(false);
     Authenticator user =
@@ -59,7 +61,7 @@ class CloseLiveReview2Test {
           }
         };
     AtomicReference<ConfiguredGatehouse> g = new AtomicReference<>();
-    try (ProbeHarness h =
+    ProbeHarness harness =
         ProbeHarness.start(
             x -> {
               ConfiguredGatehouse c =
@@ -71,7 +73,8 @@ class CloseLiveReview2Test {
                       .build();
               g.set(c);
               return c.gatehouse();
-            })) {
+            });
+    try (harness) {
       g.get().close();
       assertTrue(mesh.get().closed, "live mesh_identity source not closed by close()");
       assertTrue(userClosed.get(), "live user_jwt authenticator not closed by close()");

@@ -17,6 +17,7 @@ import dev.gatehouse.testing.TestTokens;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,7 +36,8 @@ class ConfigWiringTest {
   private static final String IDP = "https://idp.test";
   private static final String XFCC = "x-forwarded-client-cert";
   private static final String SECRET = "dev-q7Rk2mZp9xLw4vN8tB3yC6hJ1sD5fG0a";
-  private static final InetSocketAddress SIDECAR = new InetSocketAddress("127.0.0.1", 15006);
+  private static final InetSocketAddress SIDECAR =
+      new InetSocketAddress(InetAddress.getLoopbackAddress(), 15006);
   private static final InetSocketAddress STRANGER = new InetSocketAddress("192.0.2.7", 4000);
 
   private ECKey idpKey;

@@ -67,8 +67,13 @@ class InsecureSharedSecretSectionTest {
     Files.writeString(dir.resolve("short.txt"), "tooshort-but-31-bytes-long-abcd\n\n");
     ConfigException e =
         fails(
-            "service_name: a\ndev_mode: true\ninternal:\n  shared_secret:\n"
-                + "    secret_file: short.txt\n");
+            """
+            service_name: a
+            dev_mode: true
+            internal:
+              shared_secret:
+                secret_file: short.txt
+            """);
     assertEquals("internal.shared_secret.secret_file", e.field());
     assertFalse(e.getMessage().contains("tooshort"));
   }
@@ -78,8 +83,13 @@ class InsecureSharedSecretSectionTest {
     assertEquals(
         "internal.shared_secret.secret_file",
         fails(
-                "service_name: a\ndev_mode: true\ninternal:\n  shared_secret:\n"
-                    + "    secret_file: missing.txt\n")
+                """
+                service_name: a
+                dev_mode: true
+                internal:
+                  shared_secret:
+                    secret_file: missing.txt
+                """)
             .field());
   }
 

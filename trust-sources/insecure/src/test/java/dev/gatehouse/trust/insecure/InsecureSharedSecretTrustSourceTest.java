@@ -147,7 +147,7 @@ class InsecureSharedSecretTrustSourceTest {
   void build_nonVisibleAsciiSecret_throws() {
     byte[] withSpace = ("a".repeat(20) + " " + "a".repeat(20)).getBytes(StandardCharsets.US_ASCII);
     assertThrows(IllegalArgumentException.class, () -> builder().secret(withSpace).build());
-    byte[] utf8 = ("\u00e9".repeat(20)).getBytes(StandardCharsets.UTF_8);
+    byte[] utf8 = "\u00e9".repeat(20).getBytes(StandardCharsets.UTF_8);
     assertThrows(IllegalArgumentException.class, () -> builder().secret(utf8).build());
   }
 

@@ -65,10 +65,10 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
   public static final String NAME = "signed_token";
 
   /** Default maximum token lifetime, 900 s. */
-  public static final Duration DEFAULT_MAX_TTL = Duration.ofSeconds(900);
+  public static final Duration DEFAULT_MAX_TTL = Duration.ofMinutes(15);
 
   /** Largest configurable token lifetime, 3600 s. */
-  public static final Duration MAX_MAX_TTL = Duration.ofSeconds(3600);
+  public static final Duration MAX_MAX_TTL = Duration.ofHours(1);
 
   /** Default capacity of the replay cache. */
   public static final int DEFAULT_REPLAY_CACHE_SIZE = 100_000;
@@ -166,10 +166,10 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     Set<String> scopes = new LinkedHashSet<>(entry.scopes());
     if (jwt.claims().containsKey("scope")) {
       Object claimedScope = jwt.claims().get("scope");
-      if (!(claimedScope instanceof String)) {
+      if (!(claimedScope instanceof String string)) {
         return AuthResult.rejected(Reason.INVALID_CLAIMS, who + ": scope is not a string");
       }
-      scopes.retainAll(Arrays.asList(((String) claimedScope).split(" ")));
+      scopes.retainAll(Arrays.asList(string.split(" ")));
     }
     if (entry.replayProtection().orElse(replayDefault)) {
       Optional<String> jti = jwt.jwtId().filter(j -> !j.isEmpty() && j.length() <= MAX_JTI_LENGTH);
@@ -181,12 +181,13 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
       // largest skew there can ever be, so a reload that raises the skew opens no replay window.
       long expiresAt = jwt.expiry().toEpochMilli() + JwtSettings.MAX_CLOCK_SKEW.toMillis();
       switch (replayCache.register(iss + "\u0000" + jti.get(), expiresAt, clock.millis())) {
-        case REPLAYED:
+        case REPLAYED -> {
           return AuthResult.rejected(Reason.REPLAYED, who + ": jti already used");
-        case FULL:
+        }
+        case FULL -> {
           return AuthResult.rejected(Reason.REPLAYED, who + ": replay cache full, token refused");
-        default:
-          break;
+        }
+        default -> {}
       }
     }
     Principal.Builder context =
@@ -209,10 +210,10 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     }
     Set<String> out = new LinkedHashSet<>();
     for (Object o : (List<?>) value) {
-      if (!(o instanceof String)) {
+      if (!(o instanceof String string)) {
         return Optional.empty();
       }
-      out.add((String) o);
+      out.add(string);
     }
     return Optional.of(out);
   }

@@ -118,16 +118,16 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
       return out;
     }
     Object v = value.get();
-    if (v instanceof String) {
-      for (String s : ((String) v).split(" ")) {
+    if (v instanceof String string) {
+      for (String s : string.split(" ", -1)) {
         if (!s.isEmpty()) {
           out.add(s);
         }
       }
     } else if (v instanceof List) {
       for (Object o : (List<?>) v) {
-        if (o instanceof String && !((String) o).isEmpty()) {
-          out.add((String) o);
+        if (o instanceof String string && !string.isEmpty()) {
+          out.add(string);
         }
       }
     }

@@ -64,7 +64,7 @@ class JwtSectionsConfigTest {
     assertEquals(List.of("ES256", "RS256", "PS256"), user.issuers().get(0).algorithms());
     assertEquals(Duration.ofSeconds(30), user.clockSkew());
     SignedTokenSection st = c.section(SignedTokenSection.provider()).orElseThrow();
-    assertEquals(Duration.ofSeconds(900), st.maxTtl());
+    assertEquals(Duration.ofMinutes(15), st.maxTtl());
     assertEquals(List.of("trip-finisher"), st.issuers().get(0).roles());
     assertEquals(Optional.empty(), st.issuers().get(0).replayProtection());
     assertEquals(Optional.of(true), st.issuers().get(1).replayProtection());
@@ -78,8 +78,13 @@ class JwtSectionsConfigTest {
     assertEquals(
         "internal.signed_token.max_ttl_seconds",
         fails(
-                "service_name: a\ninternal:\n  signed_token:\n    max_ttl_seconds: 3601\n"
-                    + "    issuers: [{issuer: w, jwks_file: billing.jwks.json}]\n")
+                """
+                service_name: a
+                internal:
+                  signed_token:
+                    max_ttl_seconds: 3601
+                    issuers: [{issuer: w, jwks_file: billing.jwks.json}]
+                """)
             .field());
   }
 
@@ -164,9 +169,14 @@ class JwtSectionsConfigTest {
     assertEquals(
         "internal.signed_token.issuers[1].issuer",
         fails(
-                "service_name: a\ninternal:\n  signed_token:\n    issuers:\n"
-                    + "      - { issuer: w, jwks_file: billing.jwks.json }\n"
-                    + "      - { issuer: w, jwks_file: billing.jwks.json }\n")
+                """
+                service_name: a
+                internal:
+                  signed_token:
+                    issuers:
+                      - { issuer: w, jwks_file: billing.jwks.json }
+                      - { issuer: w, jwks_file: billing.jwks.json }
+                """)
             .field());
   }
 

@@ -65,7 +65,7 @@ class ReloadSkewReplayReview2Test {
       assertEquals(Reason.REPLAYED, present(before, token).reason());
 
       // Config reload: clock_skew_seconds 30 -> 120; signed_token is rebuilt, cache carried over.
-      after = source(clock, Duration.ofSeconds(120), before);
+      after = source(clock, Duration.ofMinutes(2), before);
       // 60 s after exp: past the old entry's exp + 30 s, still inside exp + 120 s.
       clock.set(START.plusSeconds(300 + 60));
 

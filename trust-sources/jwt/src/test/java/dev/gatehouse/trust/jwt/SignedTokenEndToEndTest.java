@@ -4,6 +4,7 @@ import static dev.gatehouse.testing.ProbeHarness.expectFailure;
 import static dev.gatehouse.testing.TestTokens.encode;
 import static dev.gatehouse.testing.TestTokens.header;
 import static dev.gatehouse.testing.TestTokens.sign;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -330,7 +331,7 @@ class SignedTokenEndToEndTest {
     start();
     String none = encode(header("none", "a1")) + "." + encode(claims("worker")) + ".";
     assertEquals(Reason.MALFORMED_CREDENTIALS, expectInvalid(none));
-    byte[] secret = A.toPublicJWK().toJSONString().getBytes();
+    byte[] secret = A.toPublicJWK().toJSONString().getBytes(UTF_8);
     assertEquals(
         Reason.ALGORITHM_NOT_ALLOWED,
         expectInvalid(TestTokens.hmac(secret, header("HS256", "a1"), claims("worker"))));
@@ -366,7 +367,7 @@ class SignedTokenEndToEndTest {
   @Test
   void worker_nonCanonicalBase64_refused() throws Exception {
     start();
-    String[] p = workerToken().split("\\.");
+    String[] p = workerToken().split("\\.", -1);
     assertEquals(Reason.MALFORMED_CREDENTIALS, expectInvalid(p[0] + "." + p[1] + "=." + p[2]));
     assertEquals(Reason.MALFORMED_CREDENTIALS, expectInvalid(p[0] + "." + p[1] + " ." + p[2]));
   }

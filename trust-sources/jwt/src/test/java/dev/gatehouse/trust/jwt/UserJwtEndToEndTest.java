@@ -4,6 +4,7 @@ import static dev.gatehouse.testing.ProbeHarness.expectFailure;
 import static dev.gatehouse.testing.TestTokens.encode;
 import static dev.gatehouse.testing.TestTokens.header;
 import static dev.gatehouse.testing.TestTokens.sign;
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -384,7 +385,7 @@ class UserJwtEndToEndTest {
   @Test
   void anyUser_hs256KeyedWithPublicKey_refused() throws Exception {
     start();
-    byte[] secret = RSA_RS256.toPublicJWK().toJSONString().getBytes();
+    byte[] secret = RSA_RS256.toPublicJWK().toJSONString().getBytes(UTF_8);
     assertEquals(
         Reason.ALGORITHM_NOT_ALLOWED,
         expectInvalid(TestTokens.hmac(secret, header("HS256", "rsa-rs256"), claims())));
@@ -472,7 +473,7 @@ class UserJwtEndToEndTest {
   @Test
   void anyUser_tamperedPayload_badSignature() throws Exception {
     start();
-    String[] p = token().split("\\.");
+    String[] p = token().split("\\.", -1);
     Map<String, Object> c = claims();
     c.put("sub", "mallory");
     assertEquals(Reason.BAD_SIGNATURE, expectInvalid(p[0] + "." + encode(c) + "." + p[2]));
@@ -604,7 +605,7 @@ class UserJwtEndToEndTest {
     jwks.publishRaw(withOct);
     start();
     expectOk(token());
-    byte[] secret = "secret-secret-secret-secret-1234".getBytes();
+    byte[] secret = "secret-secret-secret-secret-1234".getBytes(UTF_8);
     assertEquals(
         Reason.ALGORITHM_NOT_ALLOWED,
         expectInvalid(TestTokens.hmac(secret, header("HS256", "hmac"), claims())));
@@ -663,7 +664,7 @@ class UserJwtEndToEndTest {
   @Test
   void anyUser_wrongSegmentCounts_refusedMalformed() throws Exception {
     start();
-    String[] p = token().split("\\.");
+    String[] p = token().split("\\.", -1);
     for (String bad :
         List.of(
             p[0],
@@ -679,7 +680,7 @@ class UserJwtEndToEndTest {
   @Test
   void anyUser_paddingNonCanonicalOrForeignCharacters_refusedMalformed() throws Exception {
     start();
-    String[] p = token().split("\\.");
+    String[] p = token().split("\\.", -1);
     String sig = p[2];
     // an ES256 signature is 86 characters (86 mod 4 = 2): the last one carries 4 unused bits
     char last = sig.charAt(sig.length() - 1);
@@ -702,7 +703,7 @@ class UserJwtEndToEndTest {
   @Test
   void anyUser_headerOrPayloadNotJsonObject_refusedMalformed() throws Exception {
     start();
-    String[] p = token().split("\\.");
+    String[] p = token().split("\\.", -1);
     String notJson = com.nimbusds.jose.util.Base64URL.encode("[1,2]").toString();
     assertEquals(Reason.MALFORMED_CREDENTIALS, expectInvalid(notJson + "." + p[1] + "." + p[2]));
     assertEquals(Reason.MALFORMED_CREDENTIALS, expectInvalid(p[0] + "." + notJson + "." + p[2]));
@@ -740,7 +741,7 @@ class UserJwtEndToEndTest {
     expectInvalid(t);
     for (AuditEvent e : audit) {
       String s = e.toString();
-      for (String part : t.split("\\.")) {
+      for (String part : t.split("\\.", -1)) {
         assertFalse(s.contains(part.substring(0, 16)));
       }
       assertFalse(s.contains("other"));

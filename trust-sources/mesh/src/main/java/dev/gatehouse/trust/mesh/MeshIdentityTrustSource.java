@@ -8,7 +8,6 @@ import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
-import dev.gatehouse.trust.mesh.XfccElement.Key;
 import dev.gatehouse.trust.spiffe.SpiffeId;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -215,7 +214,7 @@ public final class MeshIdentityTrustSource implements TrustSource {
     }
     XfccElement last = elements.get(elements.size() - 1);
     if (expectedBy != null) {
-      Optional<String> by = last.value(Key.BY);
+      Optional<String> by = last.value(XfccElement.Key.BY);
       if (by.isEmpty()) {
         return Read.refuse(
             Reason.AUDIENCE_MISMATCH, header + " has no By where " + expectedBy + " is expected");
@@ -231,7 +230,7 @@ public final class MeshIdentityTrustSource implements TrustSource {
                 + " is expected");
       }
     }
-    List<String> uris = last.values(Key.URI);
+    List<String> uris = last.values(XfccElement.Key.URI);
     if (uris.size() != 1) {
       return Read.refuse(
           Reason.INVALID_CLAIMS,
@@ -281,7 +280,7 @@ public final class MeshIdentityTrustSource implements TrustSource {
     }
     try {
       List<XfccElement> elements = XfccParser.parse(value, maxHeaderLength);
-      List<String> uris = elements.get(elements.size() - 1).values(Key.URI);
+      List<String> uris = elements.get(elements.size() - 1).values(XfccElement.Key.URI);
       return uris.size() == 1 ? SpiffeId.tryParse(uris.get(0)) : Optional.empty();
     } catch (XfccParseException e) {
       return Optional.empty();

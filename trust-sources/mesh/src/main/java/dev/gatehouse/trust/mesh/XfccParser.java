@@ -1,6 +1,5 @@
 package dev.gatehouse.trust.mesh;
 
-import dev.gatehouse.trust.mesh.XfccElement.Key;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -71,7 +70,7 @@ final class XfccParser {
         if (i == keyStart) {
           throw error("expected a key");
         }
-        Key key = Key.of(s.substring(keyStart, i));
+        XfccElement.Key key = XfccElement.Key.of(s.substring(keyStart, i));
         if (key == null) {
           i = keyStart;
           throw error("unknown key");
@@ -81,7 +80,7 @@ final class XfccParser {
         }
         i++;
         String value = i < n && s.charAt(i) == '"' ? quoted() : unquoted();
-        if (key == Key.SUBJECT && !DistinguishedNames.isPlausible(value)) {
+        if (key == XfccElement.Key.SUBJECT && !DistinguishedNames.isPlausible(value)) {
           i = keyStart;
           throw error("Subject is not a distinguished name");
         }

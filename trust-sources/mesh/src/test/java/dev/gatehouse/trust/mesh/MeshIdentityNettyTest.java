@@ -22,6 +22,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.MetadataUtils;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
@@ -67,7 +68,8 @@ class MeshIdentityNettyTest {
                       .build());
               return gatehouse.get();
             })) {
-      NettyServerBuilder sb = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0));
+      NettyServerBuilder sb =
+          NettyServerBuilder.forAddress(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
       if (maxMetadata != null) {
         sb.maxInboundMetadataSize(maxMetadata);
       }

@@ -68,8 +68,14 @@ class MeshIdentitySectionTest {
   void parse_unknownNestedField_namesPath() {
     ConfigException e =
         fails(
-            "service_name: a\ninternal:\n  mesh_identity:\n    trusted_proxies: [\"::1/128\"]\n"
-                + "    allow:\n      - { identity: x, role: [a] }\n");
+            """
+            service_name: a
+            internal:
+              mesh_identity:
+                trusted_proxies: ["::1/128"]
+                allow:
+                  - { identity: x, role: [a] }
+            """);
     assertEquals("internal.mesh_identity.allow[0].role", e.field());
   }
 
@@ -78,8 +84,12 @@ class MeshIdentitySectionTest {
     assertEquals(
         "internal.mesh_identity.trusted_proxies[1]",
         fails(
-                "service_name: a\ninternal:\n  mesh_identity:\n"
-                    + "    trusted_proxies: [\"127.0.0.1/32\", \"proxy.local/32\"]\n")
+                """
+                service_name: a
+                internal:
+                  mesh_identity:
+                    trusted_proxies: ["127.0.0.1/32", "proxy.local/32"]
+                """)
             .field());
     assertEquals(
         "internal.mesh_identity.trusted_proxies[0]",
@@ -117,8 +127,12 @@ class MeshIdentitySectionTest {
   void parse_ipv4MappedCidr_accepted() {
     assertEquals(
         List.of("::ffff:10.0.0.0/104"),
-        mesh("service_name: a\ninternal:\n  mesh_identity:\n"
-                + "    trusted_proxies: [\"::ffff:10.0.0.0/104\"]\n")
+        mesh("""
+             service_name: a
+             internal:
+               mesh_identity:
+                 trusted_proxies: ["::ffff:10.0.0.0/104"]
+             """)
             .trustedProxies());
   }
 
@@ -134,8 +148,13 @@ class MeshIdentitySectionTest {
     assertEquals(
         "internal.mesh_identity.allow[1].identity",
         fails(
-                "service_name: a\ninternal:\n  mesh_identity:\n    trusted_proxies: [\"::1/128\"]\n"
-                    + "    allow: [{ identity: x }, { identity: x }]\n")
+                """
+                service_name: a
+                internal:
+                  mesh_identity:
+                    trusted_proxies: ["::1/128"]
+                    allow: [{ identity: x }, { identity: x }]
+                """)
             .field());
   }
 
@@ -144,8 +163,13 @@ class MeshIdentitySectionTest {
     assertEquals(
         "internal.mesh_identity.format",
         fails(
-                "service_name: a\ninternal:\n  mesh_identity:\n    trusted_proxies: [\"::1/128\"]\n"
-                    + "    format: xfcc\n")
+                """
+                service_name: a
+                internal:
+                  mesh_identity:
+                    trusted_proxies: ["::1/128"]
+                    format: xfcc
+                """)
             .field());
   }
 }

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.gatehouse.trust.mesh.XfccElement.Key;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
@@ -30,20 +29,20 @@ class XfccParserTest {
                 + "Chain=\"x%0A\";Subject=\"CN=a\";URI=spiffe://td/u;DNS=a.example;DNS=b.example");
     assertEquals(1, e.size());
     XfccElement el = e.get(0);
-    assertEquals(Optional.of("spiffe://td/by"), el.value(Key.BY));
-    assertEquals(Optional.of("abc"), el.value(Key.HASH));
-    assertEquals(Optional.of("-----BEGIN%20CERTIFICATE-----%0A"), el.value(Key.CERT));
-    assertEquals(Optional.of("x%0A"), el.value(Key.CHAIN));
-    assertEquals(Optional.of("CN=a"), el.value(Key.SUBJECT));
-    assertEquals(List.of("spiffe://td/u"), el.values(Key.URI));
-    assertEquals(List.of("a.example", "b.example"), el.values(Key.DNS));
+    assertEquals(Optional.of("spiffe://td/by"), el.value(XfccElement.Key.BY));
+    assertEquals(Optional.of("abc"), el.value(XfccElement.Key.HASH));
+    assertEquals(Optional.of("-----BEGIN%20CERTIFICATE-----%0A"), el.value(XfccElement.Key.CERT));
+    assertEquals(Optional.of("x%0A"), el.value(XfccElement.Key.CHAIN));
+    assertEquals(Optional.of("CN=a"), el.value(XfccElement.Key.SUBJECT));
+    assertEquals(List.of("spiffe://td/u"), el.values(XfccElement.Key.URI));
+    assertEquals(List.of("a.example", "b.example"), el.values(XfccElement.Key.DNS));
   }
 
   @Test
   void parse_keysCaseInsensitive() throws Exception {
     XfccElement el = parse("uRi=spiffe://td/u;bY=spiffe://td/b;hash=1").get(0);
-    assertEquals(List.of("spiffe://td/u"), el.values(Key.URI));
-    assertEquals(Optional.of("spiffe://td/b"), el.value(Key.BY));
+    assertEquals(List.of("spiffe://td/u"), el.values(XfccElement.Key.URI));
+    assertEquals(Optional.of("spiffe://td/b"), el.value(XfccElement.Key.BY));
   }
 
   @Test
@@ -52,17 +51,18 @@ class XfccParserTest {
         parse(
             "Subject=\"CN=evil\\,URI=spiffe://td/admin;x\";URI=spiffe://td/web,URI=spiffe://td/b");
     assertEquals(2, e.size());
-    assertEquals(List.of("spiffe://td/web"), e.get(0).values(Key.URI));
-    assertEquals(Optional.of("CN=evil\\,URI=spiffe://td/admin;x"), e.get(0).value(Key.SUBJECT));
+    assertEquals(List.of("spiffe://td/web"), e.get(0).values(XfccElement.Key.URI));
+    assertEquals(
+        Optional.of("CN=evil\\,URI=spiffe://td/admin;x"), e.get(0).value(XfccElement.Key.SUBJECT));
     XfccElement quotedUri = parse("URI=\"spiffe://td/a,URI=spiffe://td/b\"").get(0);
-    assertEquals(List.of("spiffe://td/a,URI=spiffe://td/b"), quotedUri.values(Key.URI));
+    assertEquals(List.of("spiffe://td/a,URI=spiffe://td/b"), quotedUri.values(XfccElement.Key.URI));
   }
 
   @Test
   void parse_escapes_quoteAndBackslashUnescapedOthersKept() throws Exception {
     XfccElement el = parse("Subject=\"CN=a\\\"b\\\\c\\,d\"").get(0);
-    assertEquals(Optional.of("CN=a\"b\\c\\,d"), el.value(Key.SUBJECT));
-    assertEquals(Optional.of(""), parse("Subject=\"\"").get(0).value(Key.SUBJECT));
+    assertEquals(Optional.of("CN=a\"b\\c\\,d"), el.value(XfccElement.Key.SUBJECT));
+    assertEquals(Optional.of(""), parse("Subject=\"\"").get(0).value(XfccElement.Key.SUBJECT));
   }
 
   @Test
@@ -126,7 +126,10 @@ class XfccParserTest {
             "CN=a+UID=b,DC=example,DC=org",
             "2.5.4.3=x,emailAddress=a@b",
             "/CN=a/b")) {
-      assertEquals(Optional.of(dn), parse("Subject=\"" + dn + "\"").get(0).value(Key.SUBJECT), dn);
+      assertEquals(
+          Optional.of(dn),
+          parse("Subject=\"" + dn + "\"").get(0).value(XfccElement.Key.SUBJECT),
+          dn);
     }
   }
 

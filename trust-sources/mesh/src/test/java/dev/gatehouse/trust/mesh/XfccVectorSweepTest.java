@@ -8,7 +8,6 @@ import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.testing.TestSupport;
-import dev.gatehouse.trust.mesh.XfccElement.Key;
 import io.grpc.Metadata;
 import java.net.SocketAddress;
 import java.util.List;
@@ -176,17 +175,19 @@ class XfccVectorSweepTest {
     String xfcc = (String) TestSupport.cases("xfcc/xfcc_cases.json").get(5).get("xfcc");
     XfccElement el = XfccParser.parse(xfcc, 32768).get(0);
     assertEquals(
-        "/C=US/ST=CA/L=\"San Francisco\"/OU=Lyft/CN=Test Client", el.value(Key.SUBJECT).get());
-    assertEquals(List.of(), el.values(Key.URI));
+        "/C=US/ST=CA/L=\"San Francisco\"/OU=Lyft/CN=Test Client",
+        el.value(XfccElement.Key.SUBJECT).get());
+    assertEquals(List.of(), el.values(XfccElement.Key.URI));
   }
 
   @Test
   void case8_quotedCommaInSubject_twoElementsAndRawCert() throws Exception {
     String xfcc = (String) TestSupport.cases("xfcc/xfcc_cases.json").get(8).get("xfcc");
     List<XfccElement> els = XfccParser.parse(xfcc, 32768);
-    assertEquals("CN=hello,OU=hello,O=Acme\\, Inc.", els.get(0).value(Key.SUBJECT).get());
-    assertEquals(2, els.get(0).values(Key.DNS).size());
-    assertEquals(2, els.get(1).values(Key.URI).size());
+    assertEquals(
+        "CN=hello,OU=hello,O=Acme\\, Inc.", els.get(0).value(XfccElement.Key.SUBJECT).get());
+    assertEquals(2, els.get(0).values(XfccElement.Key.DNS).size());
+    assertEquals(2, els.get(1).values(XfccElement.Key.URI).size());
   }
 
   @Test

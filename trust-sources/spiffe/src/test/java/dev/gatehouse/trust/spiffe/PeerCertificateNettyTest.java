@@ -28,6 +28,7 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import io.grpc.netty.shaded.io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Instant;
@@ -110,7 +111,8 @@ class PeerCertificateNettyTest {
           gatehouse
               .get()
               .addTo(
-                  NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                  NettyServerBuilder.forAddress(
+                          new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
                       .sslContext(serverTls))
               .build()
               .start();

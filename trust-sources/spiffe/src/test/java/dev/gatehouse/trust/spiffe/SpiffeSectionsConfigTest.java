@@ -43,18 +43,21 @@ class SpiffeSectionsConfigTest {
   void parse_spiffeSections_read() {
     GatehouseConfig c =
         parse(
-            "service_name: a\ninternal:\n"
-                + "  peer_certificate:\n"
-                + "    trust_bundles: [{ trust_domain: cluster.local, ca_file: ca.pem }]\n"
-                + "    allow:\n"
-                + "      - { identity: \"spiffe://cluster.local/ns/a/sa/w\", roles: [r] }\n"
-                + "      - { trust_domain: cluster.local }\n"
-                + "  spiffe_jwt:\n"
-                + "    header: x-jwt-svid\n"
-                + "    bundles: [{ trust_domain: cluster.local, jwks_file: billing.jwks.json }]\n"
-                + "    allow: [{ trust_domain: cluster.local, scopes: [s] }]\n"
-                + "  signed_token:\n"
-                + "    issuers: [{ issuer: w, jwks_file: billing.jwks.json }]\n");
+            """
+            service_name: a
+            internal:
+              peer_certificate:
+                trust_bundles: [{ trust_domain: cluster.local, ca_file: ca.pem }]
+                allow:
+                  - { identity: "spiffe://cluster.local/ns/a/sa/w", roles: [r] }
+                  - { trust_domain: cluster.local }
+              spiffe_jwt:
+                header: x-jwt-svid
+                bundles: [{ trust_domain: cluster.local, jwks_file: billing.jwks.json }]
+                allow: [{ trust_domain: cluster.local, scopes: [s] }]
+              signed_token:
+                issuers: [{ issuer: w, jwks_file: billing.jwks.json }]
+            """);
     PeerCertificateSection peer = c.section(PeerCertificateSection.provider()).orElseThrow();
     assertEquals(dir.resolve("ca.pem"), peer.trustBundles().get(0).caFile());
     assertEquals(Optional.of("cluster.local"), peer.allow().get(1).trustDomain());
@@ -72,33 +75,48 @@ class SpiffeSectionsConfigTest {
     assertEquals(
         "internal.peer_certificate.trust_bundles[0].trust_domain",
         fails(
-                "service_name: a\ninternal:\n  peer_certificate:\n"
-                    + "    trust_bundles: [{ trust_domain: Cluster.Local, ca_file: ca.pem }]\n"
-                    + "    allow: [{ trust_domain: cluster.local }]\n")
+                """
+                service_name: a
+                internal:
+                  peer_certificate:
+                    trust_bundles: [{ trust_domain: Cluster.Local, ca_file: ca.pem }]
+                    allow: [{ trust_domain: cluster.local }]
+                """)
             .field());
     assertEquals(
         "internal.peer_certificate.allow[0].identity",
         fails(
-                "service_name: a\ninternal:\n  peer_certificate:\n"
-                    + "    trust_bundles: [{ trust_domain: td, ca_file: ca.pem }]\n"
-                    + "    allow: [{ trust_domain: td, identity: \"spiffe://td/x\" }]\n")
+                """
+                service_name: a
+                internal:
+                  peer_certificate:
+                    trust_bundles: [{ trust_domain: td, ca_file: ca.pem }]
+                    allow: [{ trust_domain: td, identity: "spiffe://td/x" }]
+                """)
             .field());
     assertEquals(
         "internal.peer_certificate.trust_bundles[0].ca_file",
         fails(
-                "service_name: a\ninternal:\n  peer_certificate:\n"
-                    + "    trust_bundles: [{ trust_domain: td, ca_file: missing.pem }]\n"
-                    + "    allow: [{ trust_domain: td }]\n")
+                """
+                service_name: a
+                internal:
+                  peer_certificate:
+                    trust_bundles: [{ trust_domain: td, ca_file: missing.pem }]
+                    allow: [{ trust_domain: td }]
+                """)
             .field());
     // Both token sources on one header: one would refuse the other's credential.
     ConfigException shared =
         fails(
-            "service_name: a\ninternal:\n"
-                + "  spiffe_jwt:\n"
-                + "    bundles: [{ trust_domain: td, jwks_file: billing.jwks.json }]\n"
-                + "    allow: [{ trust_domain: td }]\n"
-                + "  signed_token:\n"
-                + "    issuers: [{ issuer: w, jwks_file: billing.jwks.json }]\n");
+            """
+            service_name: a
+            internal:
+              spiffe_jwt:
+                bundles: [{ trust_domain: td, jwks_file: billing.jwks.json }]
+                allow: [{ trust_domain: td }]
+              signed_token:
+                issuers: [{ issuer: w, jwks_file: billing.jwks.json }]
+            """);
     assertEquals("internal.spiffe_jwt.header", shared.field());
     assertEquals(
         "internal.spiffe_jwt.header: spiffe_jwt and signed_token both read authorization; give"

@@ -35,7 +35,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * certificates; keys and certificate objects are the JDK's.
  */
 final class TestPki {
+  // Deliberate: one reference instant for every certificate generated in a test run.
+  @SuppressWarnings("TimeInStaticInitializer")
   static final Instant NOW = Instant.now();
+
   private static final AtomicLong SERIAL = new AtomicLong(1000);
 
   private TestPki() {}

@@ -78,14 +78,14 @@ public final class ClaimsPolicy {
       String alg,
       String who) {
     Object sub = claims.get("sub");
-    if (sub instanceof String) {
-      who = who + " sub " + LogSafe.quote((String) sub);
+    if (sub instanceof String string) {
+      who = who + " sub " + LogSafe.quote(string);
     }
     Object exp = claims.get("exp");
     if (exp == null) {
       return JwtVerification.rejected(Reason.INVALID_CLAIMS, who + ": exp missing");
     }
-    if (!(exp instanceof Long)) {
+    if (!(exp instanceof Long l)) {
       return JwtVerification.rejected(Reason.INVALID_CLAIMS, who + ": exp not an integer");
     }
     for (String name : List.of("nbf", "iat")) {
@@ -101,7 +101,7 @@ public final class ClaimsPolicy {
             Reason.INVALID_CLAIMS, who + ": " + name + " outside [0, " + MAX_NUMERIC_DATE + "]");
       }
     }
-    long expSeconds = (Long) exp;
+    long expSeconds = l;
     if (nowMillis >= saturatedMillis(expSeconds, skewSeconds)) {
       return JwtVerification.rejected(Reason.EXPIRED, who + ": expired");
     }
@@ -116,21 +116,21 @@ public final class ClaimsPolicy {
     if (iat != null && nowMillis < saturatedMillis(iat, -skewSeconds)) {
       return JwtVerification.rejected(Reason.NOT_YET_VALID, who + ": iat in the future");
     }
-    if (maxLifetime != null && lifetimeExceeds(expSeconds, iat, maxLifetime.getSeconds())) {
+    if (maxLifetime != null && lifetimeExceeds(expSeconds, iat, maxLifetime.toSeconds())) {
       return JwtVerification.rejected(
           Reason.LIFETIME_TOO_LONG,
-          who + ": lifetime longer than " + maxLifetime.getSeconds() + " s");
+          who + ": lifetime longer than " + maxLifetime.toSeconds() + " s");
     }
     Object aud = claims.get("aud");
     List<String> named = new ArrayList<>();
-    if (aud instanceof String) {
-      named.add((String) aud);
+    if (aud instanceof String string) {
+      named.add(string);
     } else if (aud instanceof List) {
       for (Object a : (List<?>) aud) {
-        if (!(a instanceof String)) {
+        if (!(a instanceof String string)) {
           return JwtVerification.rejected(Reason.INVALID_CLAIMS, who + ": aud has a non-string");
         }
-        named.add((String) a);
+        named.add(string);
       }
     } else {
       return JwtVerification.rejected(

@@ -74,24 +74,23 @@ public final class HeaderPolicy {
       }
     }
     Object alg = header.get("alg");
-    if (!(alg instanceof String)) {
+    if (!(alg instanceof String algName)) {
       return refuse(Reason.MALFORMED_CREDENTIALS, "alg missing or not a string");
     }
-    if (!Algorithms.isSupported((String) alg)) {
+    if (!Algorithms.isSupported(algName)) {
       return refuse(
-          Reason.ALGORITHM_NOT_ALLOWED,
-          "algorithm " + LogSafe.quote((String) alg) + " not allowed");
+          Reason.ALGORITHM_NOT_ALLOWED, "algorithm " + LogSafe.quote(algName) + " not allowed");
     }
     Object kid = header.get("kid");
     if (kid != null
-        && (!(kid instanceof String)
-            || ((String) kid).isEmpty()
-            || ((String) kid).length() > MAX_KID_LENGTH)) {
+        && (!(kid instanceof String kidName)
+            || kidName.isEmpty()
+            || kidName.length() > MAX_KID_LENGTH)) {
       return refuse(Reason.MALFORMED_CREDENTIALS, "kid is not a usable string");
     }
     if (header.containsKey("typ")) {
       Object typ = header.get("typ");
-      if (!(typ instanceof String) || !allowedTypes.contains(normaliseType((String) typ))) {
+      if (!(typ instanceof String typName) || !allowedTypes.contains(normaliseType(typName))) {
         return refuse(Reason.DISALLOWED_HEADER, "typ not allowed");
       }
     }

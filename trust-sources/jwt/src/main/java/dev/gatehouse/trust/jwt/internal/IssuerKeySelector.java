@@ -48,10 +48,10 @@ public final class IssuerKeySelector implements KeySelector {
   @Override
   public KeySelection select(Map<String, Object> claims) {
     Object iss = claims.get("iss");
-    if (!(iss instanceof String)) {
+    if (!(iss instanceof String string)) {
       return KeySelection.refused(Reason.INVALID_CLAIMS, "iss missing or not a string");
     }
-    return named((String) iss);
+    return named(string);
   }
 
   @Override

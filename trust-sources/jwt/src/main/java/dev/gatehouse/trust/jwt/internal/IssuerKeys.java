@@ -241,7 +241,10 @@ final class IssuerKeys implements AutoCloseable {
     if (wait == null) {
       // Rate-limited. A refresh that finished since this caller read its set may have the key.
       JWKSet current = source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
-      return current == stale ? null : current;
+      // Identity on purpose: the key source hands back the very set object until it refreshes.
+      @SuppressWarnings("ReferenceEquality")
+      boolean unchanged = current == stale;
+      return unchanged ? null : current;
     }
     if (!mine) {
       try {

@@ -34,7 +34,7 @@ public final class JwtSettings {
   public static final Duration DEFAULT_CLOCK_SKEW = Duration.ofSeconds(30);
 
   /** The largest clock skew that can be configured, 120 s. */
-  public static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(120);
+  public static final Duration MAX_CLOCK_SKEW = Duration.ofMinutes(2);
 
   /** The default bound on one JWKS fetch, 2 s. */
   public static final Duration DEFAULT_FETCH_TIMEOUT = Duration.ofSeconds(2);

@@ -173,7 +173,7 @@ public final class JwtVerifier implements AutoCloseable {
         raw.payload,
         set.anchor.audiences(),
         settings.clock().millis(),
-        settings.clockSkew().getSeconds(),
+        settings.clockSkew().toSeconds(),
         name,
         kid,
         alg,
@@ -181,11 +181,11 @@ public final class JwtVerifier implements AutoCloseable {
   }
 
   private static JWSVerifier verifierFor(JWK key) throws JOSEException {
-    if (key instanceof ECKey) {
-      return new ECDSAVerifier((ECKey) key);
+    if (key instanceof ECKey eCKey) {
+      return new ECDSAVerifier(eCKey);
     }
-    if (key instanceof RSAKey) {
-      return new RSASSAVerifier((RSAKey) key);
+    if (key instanceof RSAKey rSAKey) {
+      return new RSASSAVerifier(rSAKey);
     }
     throw new JOSEException("unsupported key type");
   }

@@ -168,10 +168,11 @@ final class KeyFilter {
     if (k instanceof RSAKey && k.size() < MIN_RSA_BITS) {
       return "RSA key shorter than " + MIN_RSA_BITS + " bits";
     }
-    if (k instanceof RSAKey && hasRocaFingerprint(((RSAKey) k).getModulus().decodeToBigInteger())) {
+    if (k instanceof RSAKey rSAKey
+        && hasRocaFingerprint(rSAKey.getModulus().decodeToBigInteger())) {
       return "RSA key has the ROCA fingerprint (CVE-2017-15361, weak key generation)";
     }
-    if (k instanceof ECKey && Algorithms.forCurve(((ECKey) k).getCurve()) == null) {
+    if (k instanceof ECKey eCKey && Algorithms.forCurve(eCKey.getCurve()) == null) {
       return "EC curve is not supported";
     }
     return null;
@@ -209,8 +210,8 @@ final class KeyFilter {
   /** The one algorithm the key may verify for this issuer, or null. */
   static String pin(JWK k, List<String> algorithms) {
     Algorithm declared = k.getAlgorithm();
-    if (k instanceof ECKey) {
-      String byCurve = Algorithms.forCurve(((ECKey) k).getCurve());
+    if (k instanceof ECKey eCKey) {
+      String byCurve = Algorithms.forCurve(eCKey.getCurve());
       if (declared != null && !declared.getName().equals(byCurve)) {
         return null;
       }
@@ -231,8 +232,8 @@ final class KeyFilter {
   }
 
   private static JWK pinned(JWK k, String alg) {
-    if (k instanceof RSAKey) {
-      RSAKey pub = ((RSAKey) k).toPublicJWK();
+    if (k instanceof RSAKey rSAKey) {
+      RSAKey pub = rSAKey.toPublicJWK();
       return new RSAKey.Builder(pub).algorithm(Algorithms.jws(alg)).build();
     }
     ECKey pub = ((ECKey) k).toPublicJWK();

@@ -112,13 +112,10 @@ public abstract class KeySource {
   /** Names the source (URL or file); never prints key material. */
   @Override
   public final String toString() {
-    switch (kind) {
-      case URL:
-        return "jwks_uri " + url;
-      case FILE:
-        return "jwks_file " + file;
-      default:
-        return "jwks (in memory, " + jwkSet.size() + " keys)";
-    }
+    return switch (kind) {
+      case URL -> "jwks_uri " + url;
+      case FILE -> "jwks_file " + file;
+      default -> "jwks (in memory, " + jwkSet.size() + " keys)";
+    };
   }
 }

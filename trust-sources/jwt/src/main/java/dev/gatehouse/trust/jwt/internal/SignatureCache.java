@@ -30,7 +30,10 @@ final class SignatureCache {
 
   /** Whether {@code token} was verified before with this very key object. */
   boolean verifiedBefore(String token, JWK key) {
-    return capacity > 0 && verified.get(digest(token)) == key;
+    // Identity on purpose: a JWKS refresh brings new key objects, and entries must then miss.
+    @SuppressWarnings("ReferenceEquality")
+    boolean sameKeyObject = verified.get(digest(token)) == key;
+    return capacity > 0 && sameKeyObject;
   }
 
   /** Records that {@code token}'s signature verified with {@code key}. */

@@ -28,9 +28,8 @@ public final class TrustAnchor {
   /**
    * A validated key set.
    *
-   * @throws IllegalArgumentException, checked in this order, on an empty name, no audience or an
-   *     empty one, or an empty, duplicated or unsupported algorithm (messages start with {@code
-   *     "issuer <name>: "})
+   * @throws IllegalArgumentException checked in this order: an empty name, no audience or an empty
+   *     one, or an empty, duplicated or unsupported algorithm (messages start with "issuer NAME: ")
    */
   public static TrustAnchor of(
       String name, KeySource keys, List<String> algorithms, Collection<String> audiences) {

@@ -65,10 +65,10 @@ public final class TrustDomainKeySelector implements KeySelector {
   @Override
   public KeySelection select(Map<String, Object> claims) {
     Object sub = claims.get("sub");
-    if (!(sub instanceof String)) {
+    if (!(sub instanceof String string)) {
       return KeySelection.refused(Reason.INVALID_CLAIMS, "sub missing or not a string");
     }
-    String td = trustDomainOf((String) sub);
+    String td = trustDomainOf(string);
     if (td == null) {
       return KeySelection.refused(Reason.INVALID_CLAIMS, "sub is not a valid SPIFFE ID");
     }

@@ -113,7 +113,7 @@ public final class VerifiedJwt {
   /** One claim, if it is a string. */
   public Optional<String> stringClaim(String name) {
     Object v = claims.get(name);
-    return v instanceof String ? Optional.of((String) v) : Optional.empty();
+    return v instanceof String string ? Optional.of(string) : Optional.empty();
   }
 
   /**

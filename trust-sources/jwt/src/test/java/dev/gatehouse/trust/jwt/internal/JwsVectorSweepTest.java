@@ -90,8 +90,8 @@ class JwsVectorSweepTest {
         int id = ((Number) tc.get("tcId")).intValue();
         Object jws = tc.get("jws");
         String token =
-            jws instanceof String
-                ? (String) jws
+            jws instanceof String string
+                ? string
                 : JSONObjectUtils.toJSONString((Map<String, Object>) jws);
         JwtVerification result =
             assertDoesNotThrow(() -> v.verifySignatureOnly(token, "wycheproof"), "tcId " + id);
@@ -134,8 +134,8 @@ class JwsVectorSweepTest {
           for (Object t : (List<Object>) g.get("tests")) {
             Object jws = ((Map<String, Object>) t).get("jws");
             tokens.add(
-                jws instanceof String
-                    ? (String) jws
+                jws instanceof String string
+                    ? string
                     : JSONObjectUtils.toJSONString((Map<String, Object>) jws));
           }
         }

@@ -166,7 +166,7 @@ class JwtVerifierTest {
   @Test
   void verify_paddedSegment_malformed() {
     String t = sign(A, header("ES256", "a1"), claims("https://a.test", "u1", "api", NOW, 60));
-    String[] p = t.split("\\.");
+    String[] p = t.split("\\.", -1);
     JwtVerification v = defaults().verify(p[0] + "=." + p[1] + "." + p[2]);
     assertEquals(Reason.MALFORMED_CREDENTIALS, v.reason());
   }

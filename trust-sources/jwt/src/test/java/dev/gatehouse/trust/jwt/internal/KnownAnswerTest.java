@@ -115,8 +115,8 @@ class KnownAnswerTest {
     assertEquals(alg, jws.getHeader().getAlgorithm().getName());
     assertTrue(
         jws.verify(
-            full instanceof RSAKey
-                ? new RSASSAVerifier((RSAKey) full)
+            full instanceof RSAKey rSAKey
+                ? new RSASSAVerifier(rSAKey)
                 : new ECDSAVerifier((ECKey) full)));
     // Gatehouse: the key's alg is pinned from the header family; the signature layer accepts it.
     JWK pinnedKey = full.toPublicJWK();

@@ -80,7 +80,7 @@ class SignatureCacheTest {
               TestTokens.header("ES256", "k1"),
               TestTokens.claims("iss", "sub", "aud", Instant.now(), 300));
       assertTrue(v.verify(token).isVerified());
-      String[] parts = token.split("\\.");
+      String[] parts = token.split("\\.", -1);
       Map<String, Object> widened = TestTokens.claims("iss", "admin", "aud", Instant.now(), 300);
       String forged = parts[0] + "." + TestTokens.encode(widened) + "." + parts[2];
       JwtVerification r = v.verify(forged);
