@@ -4,9 +4,9 @@ import dev.gatehouse.server.AuthContext;
 import dev.gatehouse.server.Gatehouse;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.test.v1.ProbeGrpc;
 import dev.gatehouse.test.v1.Req;
@@ -198,7 +198,7 @@ public class ChainOverheadBenchmark {
     }
 
     @Override
-    public AuthResult authenticate(RequestInfo request) {
+    public AuthResult authenticate(IncomingCall request) {
       String v = request.header("authorization").orElse(null);
       if (v == null) {
         return AuthResult.noCredential();
@@ -228,7 +228,7 @@ public class ChainOverheadBenchmark {
     }
 
     @Override
-    public AuthResult authenticate(RequestInfo request) {
+    public AuthResult authenticate(IncomingCall request) {
       String v = request.header("x-svc").orElse(null);
       if (v == null) {
         return AuthResult.noCredential();

@@ -1,5 +1,6 @@
 package dev.gatehouse.examples;
 
+import com.google.common.net.InetAddresses;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfiguredGatehouse;
 import dev.gatehouse.examples.demo.DemoSaga;
@@ -117,9 +118,21 @@ public final class TripServer {
       err.println("trip-server: cannot listen on " + bind + ":" + port + ": " + e.getMessage());
       return 1;
     }
+    try {
+      // Nothing may be served around the chain: every served method is the protected one.
+      gatehouse.verify(server);
+    } catch (PolicyException e) {
+      server.shutdownNow();
+      gatehouse.close();
+      err.println("gatehouse: refusing to serve: " + String.join("; ", e.problems()));
+      return EXIT_CONFIG;
+    }
+    InetSocketAddress listening = (InetSocketAddress) server.getListenSockets().get(0);
     out.println(
-        "listening on 127.0.0.1:"
-            + ((InetSocketAddress) server.getListenSockets().get(0)).getPort());
+        "listening on "
+            + InetAddresses.toUriString(listening.getAddress())
+            + ":"
+            + listening.getPort());
     out.flush();
     Runtime.getRuntime()
         .addShutdownHook(

@@ -169,6 +169,7 @@ public final class DemoSaga {
                       new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
               .build()
               .start();
+      gatehouse.verify(server);
       int port = ((InetSocketAddress) server.getListenSockets().get(0)).getPort();
       out.println(
           "trip server listening on 127.0.0.1:" + port + " (plaintext, as behind a sidecar)");

@@ -47,12 +47,15 @@ public final class QuickstartServer {
                             .build())
                     .build())
             .build();
-    return gatehouse
-        .addTo(
-            NettyServerBuilder.forAddress(
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), port)))
-        .build()
-        .start();
+    Server server =
+        gatehouse
+            .addTo(
+                NettyServerBuilder.forAddress(
+                    new InetSocketAddress(InetAddress.getLoopbackAddress(), port)))
+            .build()
+            .start();
+    gatehouse.verify(server); // fails, naming them, if any method is served around the chain
+    return server;
   }
 
   /** Entry point: {@code PORT IDP_JWKS WORKER_JWKS}. */

@@ -11,7 +11,9 @@ import dev.gatehouse.server.Gatehouse;
 import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.spi.TrustSource;
 import io.grpc.BindableService;
+import io.grpc.Server;
 import io.grpc.ServerBuilder;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerServiceDefinition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -144,6 +146,21 @@ public final class ConfiguredGatehouse implements AutoCloseable {
   /** Registers the protected services on {@code serverBuilder} and returns it. */
   public <T extends ServerBuilder<T>> T addTo(T serverBuilder) {
     return gatehouse.addTo(serverBuilder);
+  }
+
+  /** The chain as one global interceptor; see {@link Gatehouse#serverInterceptor()}. */
+  public ServerInterceptor serverInterceptor() {
+    return gatehouse.serverInterceptor();
+  }
+
+  /**
+   * Checks that nothing on the started {@code server} is served around the chain; see {@link
+   * Gatehouse#verify(Server)}.
+   *
+   * @throws dev.gatehouse.policy.PolicyException naming every such method
+   */
+  public void verify(Server server) {
+    gatehouse.verify(server);
   }
 
   /** The protected services. */

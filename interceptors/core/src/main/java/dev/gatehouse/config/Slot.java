@@ -4,7 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
-import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.TrustSource;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicReference;
@@ -79,7 +79,7 @@ class Slot implements Authenticator {
   }
 
   @Override
-  public AuthResult authenticate(RequestInfo request) {
+  public AuthResult authenticate(IncomingCall request) {
     return current().authenticate(request);
   }
 

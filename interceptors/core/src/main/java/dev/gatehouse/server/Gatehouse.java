@@ -9,8 +9,8 @@ import dev.gatehouse.policy.ModeOverride;
 import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.policy.PolicyResolver;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.IssuerBound;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -296,7 +296,7 @@ public final class Gatehouse implements AutoCloseable {
       }
       for (String h : headers) {
         try {
-          RequestInfo.key(requireNonNull(h, "header"));
+          IncomingCall.key(requireNonNull(h, "header"));
         } catch (RuntimeException e) {
           problems.add("authenticator " + a.name() + ": invalid " + what + " header name " + h);
         }

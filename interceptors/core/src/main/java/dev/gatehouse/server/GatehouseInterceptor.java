@@ -4,8 +4,8 @@ import dev.gatehouse.policy.MethodPolicy;
 import dev.gatehouse.policy.Mode;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -100,7 +100,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
   }
 
   private static List<Metadata.Key<String>> keys(Set<String> names) {
-    return names.stream().map(RequestInfo::key).toList();
+    return names.stream().map(IncomingCall::key).toList();
   }
 
   @Override
@@ -190,7 +190,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
     if (policy.mode() == Mode.PUBLIC) {
       return Decision.allow(null, null);
     }
-    RequestInfo request = RequestInfo.of(method, headers, call.getAttributes());
+    IncomingCall request = IncomingCall.of(method, headers, call.getAttributes());
     Decision screened = screen(request);
     if (screened != null) {
       return screened;
@@ -214,7 +214,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
     return authn;
   }
 
-  private Decision authenticateUser(RequestInfo request, Metadata headers) {
+  private Decision authenticateUser(IncomingCall request, Metadata headers) {
     if (user == null) {
       return Decision.deny(
           AuthStatus.MISSING_CREDENTIALS,
@@ -248,7 +248,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
   }
 
   /** Every source's screen, on every checked call: a refusal stops the call. */
-  private Decision screen(RequestInfo request) {
+  private Decision screen(IncomingCall request) {
     for (Authenticator a : screeners) {
       AuthResult r = a.screen(request);
       if (r.outcome() == AuthResult.Outcome.REJECTED) {
@@ -259,7 +259,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
     return null;
   }
 
-  private Decision authenticateService(RequestInfo request, Metadata headers) {
+  private Decision authenticateService(IncomingCall request, Metadata headers) {
     Decision dup = refuseDuplicates(headers, allCredentialKeys);
     if (dup != null) {
       return dup;

@@ -38,12 +38,12 @@ public interface Authenticator extends AutoCloseable {
    * @return {@link AuthResult#noCredential()} when nothing is wrong, or a {@linkplain
    *     AuthResult#rejected(Reason, String) refusal}
    */
-  default AuthResult screen(RequestInfo request) {
+  default AuthResult screen(IncomingCall request) {
     return AuthResult.noCredential();
   }
 
   /** Authenticates the call. */
-  AuthResult authenticate(RequestInfo request);
+  AuthResult authenticate(IncomingCall request);
 
   /** Releases background resources (refresh threads, HTTP clients). */
   @Override

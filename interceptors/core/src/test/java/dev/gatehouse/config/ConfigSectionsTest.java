@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
-import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.IncomingCall;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -65,7 +65,7 @@ class ConfigSectionsTest {
         }
 
         @Override
-        public AuthResult authenticate(RequestInfo request) {
+        public AuthResult authenticate(IncomingCall request) {
           return AuthResult.noCredential();
         }
       };

@@ -15,9 +15,9 @@ import dev.gatehouse.policy.Mode;
 import dev.gatehouse.server.ChainDecisionTest.Shape;
 import dev.gatehouse.server.ChainDecisionTest.Target;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.test.v1.ProbeGrpc;
 import dev.gatehouse.test.v1.Resp;
@@ -83,7 +83,7 @@ class ChainBehaviourTest {
     }
 
     @Override
-    public AuthResult authenticate(RequestInfo request) {
+    public AuthResult authenticate(IncomingCall request) {
       calls.incrementAndGet();
       ChainBehaviourTest.<RuntimeException>sneakyThrow(
           new java.io.IOException("io failure with " + SECRET));
@@ -552,8 +552,8 @@ class ChainBehaviourTest {
       assertEquals(150, h.handlerRuns());
       for (ProbeHarness.Seen seen : h.seen()) {
         String header =
-            Optional.ofNullable(seen.headers().get(RequestInfo.key("authorization")))
-                .orElseGet(() -> seen.headers().get(RequestInfo.key("x-svc")));
+            Optional.ofNullable(seen.headers().get(IncomingCall.key("authorization")))
+                .orElseGet(() -> seen.headers().get(IncomingCall.key("x-svc")));
         String expected = header.substring("ok:".length());
         assertEquals(
             expected, seen.context().orElseThrow().subject(), () -> seen.method() + " leaked");

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.spi.AuthResult;
-import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.test.v1.ProbeGrpc;
 import dev.gatehouse.test.v1.Req;
@@ -82,7 +82,7 @@ class ChainDecisionTest {
   static Metadata md(String... nameValuePairs) {
     Metadata md = new Metadata();
     for (int i = 0; i < nameValuePairs.length; i += 2) {
-      md.put(RequestInfo.key(nameValuePairs[i]), nameValuePairs[i + 1]);
+      md.put(IncomingCall.key(nameValuePairs[i]), nameValuePairs[i + 1]);
     }
     return md;
   }
@@ -157,7 +157,7 @@ class ChainDecisionTest {
     Fixture f = new Fixture();
     try (ProbeHarness h = f.start()) {
       Metadata md = md("authorization", "bad", "x-svc", "boom");
-      md.put(RequestInfo.key("authorization"), "ok:second");
+      md.put(IncomingCall.key("authorization"), "ok:second");
       call(h, md, s, Target.OPEN);
       assertEquals(1, h.handlerRuns());
       assertTrue(h.seen().get(0).context().isEmpty());
@@ -452,7 +452,7 @@ class ChainDecisionTest {
           Status.Code.UNAUTHENTICATED,
           AuthStatus.INVALID_TEXT);
       Metadata userTwiceOnInternal = headers("authorization", "ok:a", "ok:b");
-      userTwiceOnInternal.put(RequestInfo.key("x-svc"), "ok:worker");
+      userTwiceOnInternal.put(IncomingCall.key("x-svc"), "ok:worker");
       assertRefused(
           h,
           () -> call(h, userTwiceOnInternal, s, Target.WORKER),
@@ -470,7 +470,7 @@ class ChainDecisionTest {
     Fixture f = new Fixture();
     try (ProbeHarness h = f.start()) {
       Metadata md = headers("x-svc", "ok:a", "ok:b");
-      md.put(RequestInfo.key("authorization"), "ok:alice");
+      md.put(IncomingCall.key("authorization"), "ok:alice");
       assertRefused(
           h,
           () -> call(h, md, s, Target.ANY_USER),
@@ -596,7 +596,7 @@ class ChainDecisionTest {
       call(h, md("x-fwd", "ok:worker", "authorization", "ok:alice"), s, Target.ANY_USER);
       assertEquals(3, h.handlerRuns());
       for (ProbeHarness.Seen seen : h.seen()) {
-        assertFalse(seen.headers().containsKey(RequestInfo.key("x-fwd")), seen.method());
+        assertFalse(seen.headers().containsKey(IncomingCall.key("x-fwd")), seen.method());
       }
     }
   }
@@ -621,7 +621,7 @@ class ChainDecisionTest {
     FakeAuthenticator nullUser =
         new FakeAuthenticator("fake_user", "authorization") {
           @Override
-          public AuthResult authenticate(RequestInfo request) {
+          public AuthResult authenticate(IncomingCall request) {
             return null;
           }
         };

@@ -2,9 +2,9 @@ package dev.gatehouse.server;
 
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import java.util.List;
 import java.util.Set;
@@ -43,7 +43,7 @@ public class FakeAuthenticator implements Authenticator {
   }
 
   @Override
-  public AuthResult authenticate(RequestInfo request) {
+  public AuthResult authenticate(IncomingCall request) {
     calls.incrementAndGet();
     String v = request.header(header).orElse(null);
     if (v == null) {

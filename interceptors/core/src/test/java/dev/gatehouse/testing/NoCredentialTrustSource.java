@@ -1,7 +1,7 @@
 package dev.gatehouse.testing;
 
 import dev.gatehouse.spi.AuthResult;
-import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.TrustSource;
 import java.util.Set;
 
@@ -18,7 +18,7 @@ public final class NoCredentialTrustSource implements TrustSource {
   }
 
   @Override
-  public AuthResult authenticate(RequestInfo request) {
+  public AuthResult authenticate(IncomingCall request) {
     return AuthResult.noCredential();
   }
 }

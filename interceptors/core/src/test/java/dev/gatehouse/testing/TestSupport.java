@@ -4,7 +4,7 @@ import com.google.common.net.InetAddresses;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
-import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.IncomingCall;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -72,7 +72,7 @@ public final class TestSupport {
       }
 
       @Override
-      public AuthResult authenticate(RequestInfo request) {
+      public AuthResult authenticate(IncomingCall request) {
         return AuthResult.noCredential();
       }
     };

@@ -8,7 +8,7 @@ import dev.gatehouse.server.AuthStatus;
 import dev.gatehouse.server.Gatehouse;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
-import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.test.v1.ProbeGrpc;
 import dev.gatehouse.test.v1.Req;
 import dev.gatehouse.testing.ProbeHarness;
@@ -44,7 +44,7 @@ class ClientReplayReviewTest {
     }
 
     @Override
-    public AuthResult authenticate(RequestInfo request) {
+    public AuthResult authenticate(IncomingCall request) {
       return AuthResult.noCredential();
     }
   }

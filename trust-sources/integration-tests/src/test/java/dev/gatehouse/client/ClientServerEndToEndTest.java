@@ -13,7 +13,7 @@ import dev.gatehouse.server.Gatehouse;
 import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
-import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.test.v1.ProbeGrpc;
 import dev.gatehouse.test.v1.Req;
 import dev.gatehouse.test.v1.Resp;
@@ -298,7 +298,7 @@ class ClientServerEndToEndTest {
     }
 
     @Override
-    public AuthResult authenticate(RequestInfo request) {
+    public AuthResult authenticate(IncomingCall request) {
       return AuthResult.noCredential();
     }
   }

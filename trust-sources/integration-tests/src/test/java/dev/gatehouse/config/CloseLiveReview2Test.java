@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
-import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.testing.ProbeHarness;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +51,7 @@ class CloseLiveReview2Test {
           }
 
           @Override
-          public AuthResult authenticate(RequestInfo request) {
+          public AuthResult authenticate(IncomingCall request) {
             return AuthResult.noCredential();
           }
 

@@ -11,9 +11,9 @@ import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.server.AuthStatus;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.test.v1.Req;
 import dev.gatehouse.testing.ProbeHarness;
@@ -65,7 +65,7 @@ class ConfiguredGatehouseReloadTest {
     }
 
     @Override
-    public AuthResult authenticate(RequestInfo request) {
+    public AuthResult authenticate(IncomingCall request) {
       Optional<String> id = request.header(header);
       if (id.isEmpty()) {
         return AuthResult.noCredential();
@@ -171,7 +171,7 @@ class ConfiguredGatehouseReloadTest {
         }
 
         @Override
-        public AuthResult authenticate(RequestInfo request) {
+        public AuthResult authenticate(IncomingCall request) {
           return AuthResult.noCredential();
         }
       };

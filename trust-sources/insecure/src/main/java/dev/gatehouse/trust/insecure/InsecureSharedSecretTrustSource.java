@@ -3,9 +3,9 @@ package dev.gatehouse.trust.insecure;
 import static java.util.Objects.requireNonNull;
 
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -104,7 +104,7 @@ public final class InsecureSharedSecretTrustSource implements TrustSource {
   }
 
   @Override
-  public AuthResult authenticate(RequestInfo request) {
+  public AuthResult authenticate(IncomingCall request) {
     List<String> values = request.headerValues(header);
     if (values.isEmpty()) {
       return AuthResult.noCredential();

@@ -13,9 +13,9 @@ import dev.gatehouse.server.AuthContext;
 import dev.gatehouse.server.AuthStatus;
 import dev.gatehouse.server.Gatehouse;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.test.v1.Req;
 import dev.gatehouse.testing.ProbeHarness;
 import dev.gatehouse.testing.TestSupport;
@@ -54,9 +54,9 @@ class InsecureSharedSecretTrustSourceTest {
   private static AuthResult present(InsecureSharedSecretTrustSource s, String... values) {
     Metadata md = new Metadata();
     for (String v : values) {
-      md.put(RequestInfo.key(HEADER), v);
+      md.put(IncomingCall.key(HEADER), v);
     }
-    return s.authenticate(RequestInfo.of("p.S/M", md, null, null));
+    return s.authenticate(IncomingCall.of("p.S/M", md, null, null));
   }
 
   private ProbeHarness start(InsecureSharedSecretTrustSource source) throws Exception {
@@ -260,7 +260,7 @@ class InsecureSharedSecretTrustSourceTest {
       AuthContext ctx = h.seen().get(0).context().orElseThrow();
       assertEquals("dev-shared-secret", ctx.subject());
       assertEquals(Set.of(), ctx.roles());
-      assertFalse(h.seen().get(0).headers().containsKey(RequestInfo.key(HEADER)));
+      assertFalse(h.seen().get(0).headers().containsKey(IncomingCall.key(HEADER)));
     }
   }
 

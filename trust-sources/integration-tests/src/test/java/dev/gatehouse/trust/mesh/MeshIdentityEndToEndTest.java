@@ -14,9 +14,9 @@ import dev.gatehouse.server.Gatehouse;
 import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.test.v1.Req;
 import dev.gatehouse.testing.ProbeHarness;
@@ -89,7 +89,7 @@ class MeshIdentityEndToEndTest {
   }
 
   private static boolean sawHeader(ProbeHarness h, int index, String header) {
-    return h.seen().get(index).headers().containsKey(RequestInfo.key(header));
+    return h.seen().get(index).headers().containsKey(IncomingCall.key(header));
   }
 
   private Reason lastReason() {
@@ -350,7 +350,7 @@ class MeshIdentityEndToEndTest {
 
   private static Metadata both(String xfcc) {
     Metadata md = headers(XFCC, xfcc);
-    md.put(RequestInfo.key("x-internal-secret"), SECRET);
+    md.put(IncomingCall.key("x-internal-secret"), SECRET);
     return md;
   }
 
@@ -378,7 +378,7 @@ class MeshIdentityEndToEndTest {
                     .build(),
             TestSupport.peer("10.9.9.9"))) {
       Metadata md = headers(XFCC, "URI=" + WORKER);
-      md.put(RequestInfo.key("authorization"), "user alice");
+      md.put(IncomingCall.key("authorization"), "user alice");
       assertInvalid(h, expectFailure(() -> h.stub(md).anyUser(REQ)));
       assertEquals(Reason.UNTRUSTED_PROXY, lastReason());
       // Without the spoofed header the same user gets in: the refusal is about the header.
@@ -401,7 +401,7 @@ class MeshIdentityEndToEndTest {
       }
 
       @Override
-      public AuthResult authenticate(RequestInfo request) {
+      public AuthResult authenticate(IncomingCall request) {
         return request
             .header("authorization")
             .filter(v -> v.startsWith("user "))
@@ -440,7 +440,7 @@ class MeshIdentityEndToEndTest {
       AuthContext ctx = h.seen().get(0).context().orElseThrow();
       assertEquals("dev-shared-secret", ctx.subject());
       assertEquals("shared_secret", ctx.trustSource());
-      assertNull(h.seen().get(0).headers().get(RequestInfo.key("x-internal-secret")));
+      assertNull(h.seen().get(0).headers().get(IncomingCall.key("x-internal-secret")));
       StatusRuntimeException e = expectFailure(() -> h.stub().worker(REQ));
       assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
       assertEquals(AuthStatus.MISSING_TEXT, e.getStatus().getDescription());

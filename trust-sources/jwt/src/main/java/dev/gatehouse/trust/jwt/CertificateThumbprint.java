@@ -2,7 +2,7 @@ package dev.gatehouse.trust.jwt;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.IncomingCall;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.cert.CertificateEncodingException;
@@ -21,7 +21,7 @@ public final class CertificateThumbprint {
    * The thumbprint of the call's peer leaf certificate; empty when the call has no TLS session or
    * no peer certificate. Compare with {@link MessageDigest#isEqual} on the bytes.
    */
-  public static Optional<String> ofPeer(RequestInfo request) {
+  public static Optional<String> ofPeer(IncomingCall request) {
     requireNonNull(request, "request");
     return request
         .peerCertificates()

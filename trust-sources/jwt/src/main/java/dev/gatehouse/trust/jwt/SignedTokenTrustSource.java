@@ -3,10 +3,10 @@ package dev.gatehouse.trust.jwt;
 import static java.util.Objects.requireNonNull;
 
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.IssuerBound;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.trust.jwt.internal.ClaimsPolicy;
 import dev.gatehouse.trust.jwt.internal.HeaderPolicy;
@@ -122,7 +122,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
   }
 
   @Override
-  public AuthResult authenticate(RequestInfo request) {
+  public AuthResult authenticate(IncomingCall request) {
     JwtVerification v = verifier.verifyBearer(request, header);
     if (!v.isVerified()) {
       return v.toFailure();
@@ -227,7 +227,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
    *
    * @return null when the binding holds or does not apply, else the refusal
    */
-  private AuthResult checkCertificateBinding(VerifiedJwt jwt, RequestInfo request, String who) {
+  private AuthResult checkCertificateBinding(VerifiedJwt jwt, IncomingCall request, String who) {
     if (!jwt.claims().containsKey("cnf")) {
       return requireBinding
           ? AuthResult.rejected(Reason.BINDING_MISMATCH, who + ": cnf missing, binding required")

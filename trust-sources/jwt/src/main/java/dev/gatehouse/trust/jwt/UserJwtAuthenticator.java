@@ -4,10 +4,10 @@ import static java.util.Objects.requireNonNull;
 
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.IssuerBound;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.trust.jwt.internal.ClaimsPolicy;
 import dev.gatehouse.trust.jwt.internal.HeaderPolicy;
 import dev.gatehouse.trust.jwt.internal.IssuerKeySelector;
@@ -86,7 +86,7 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
   }
 
   @Override
-  public AuthResult authenticate(RequestInfo request) {
+  public AuthResult authenticate(IncomingCall request) {
     JwtVerification v = verifier.verifyBearer(request, header);
     if (!v.isVerified()) {
       return v.toFailure();

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestTokens;
 import io.grpc.Metadata;
@@ -46,8 +46,8 @@ class ReloadSkewReplayReview2Test {
 
   private static AuthResult present(SignedTokenTrustSource s, String token) {
     Metadata md = new Metadata();
-    md.put(RequestInfo.key("authorization"), "Bearer " + token);
-    return s.authenticate(RequestInfo.of("gatehouse.test.v1.Probe/Worker", md, null, null));
+    md.put(IncomingCall.key("authorization"), "Bearer " + token);
+    return s.authenticate(IncomingCall.of("gatehouse.test.v1.Probe/Worker", md, null, null));
   }
 
   @Test

@@ -4,9 +4,9 @@ import static java.util.Objects.requireNonNull;
 
 import com.google.common.net.InetAddresses;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.trust.spiffe.SpiffeId;
 import java.net.InetAddress;
@@ -38,7 +38,7 @@ import java.util.logging.Logger;
  *
  * <ol>
  *   <li>header absent: no credential, the next trust source is asked;
- *   <li>header present but the direct peer ({@link RequestInfo#remoteAddress()}, an IP literal,
+ *   <li>header present but the direct peer ({@link IncomingCall#remoteAddress()}, an IP literal,
  *       never resolved) is not in a trusted network: refused ({@link Reason#UNTRUSTED_PROXY}) with
  *       a warning naming the peer; never ignored and never passed to a weaker source;
  *   <li>an empty value from a trusted proxy: no credential;
@@ -131,7 +131,7 @@ public final class MeshIdentityTrustSource implements TrustSource {
    * even when another credential on the call would be accepted.
    */
   @Override
-  public AuthResult screen(RequestInfo request) {
+  public AuthResult screen(IncomingCall request) {
     if (!request.hasHeader(header)) {
       return AuthResult.noCredential();
     }
@@ -147,7 +147,7 @@ public final class MeshIdentityTrustSource implements TrustSource {
   }
 
   @Override
-  public AuthResult authenticate(RequestInfo request) {
+  public AuthResult authenticate(IncomingCall request) {
     List<String> values = request.headerValues(header);
     if (values.isEmpty()) {
       return AuthResult.noCredential();

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.gatehouse.server.AuditEvent;
 import dev.gatehouse.server.AuthStatus;
 import dev.gatehouse.server.Gatehouse;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.test.v1.ProbeGrpc;
 import dev.gatehouse.test.v1.Req;
 import dev.gatehouse.testing.ProbeHarness;
@@ -87,7 +87,7 @@ class MeshIdentityNettyTest {
 
   private static ProbeGrpc.ProbeBlockingStub stub(ManagedChannel channel, String xfcc) {
     Metadata md = new Metadata();
-    md.put(RequestInfo.key(XFCC), xfcc);
+    md.put(IncomingCall.key(XFCC), xfcc);
     return ProbeGrpc.newBlockingStub(channel)
         .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
         .withDeadlineAfter(10, TimeUnit.SECONDS);

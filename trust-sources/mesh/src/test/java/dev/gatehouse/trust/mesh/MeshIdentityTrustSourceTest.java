@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.testing.TestSupport;
 import dev.gatehouse.testing.TestSupport.LogCapture;
 import dev.gatehouse.trust.mesh.MeshIdentityTrustSource.Format;
@@ -34,9 +34,9 @@ class MeshIdentityTrustSourceTest {
       MeshIdentityTrustSource s, SocketAddress peer, String header, String... values) {
     Metadata md = new Metadata();
     for (String v : values) {
-      md.put(RequestInfo.key(header), v);
+      md.put(IncomingCall.key(header), v);
     }
-    return s.authenticate(RequestInfo.of("p.S/M", md, peer, null));
+    return s.authenticate(IncomingCall.of("p.S/M", md, peer, null));
   }
 
   private static AuthResult xfcc(MeshIdentityTrustSource s, SocketAddress peer, String... values) {

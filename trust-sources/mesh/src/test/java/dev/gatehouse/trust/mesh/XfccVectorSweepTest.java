@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.testing.TestSupport;
 import io.grpc.Metadata;
 import java.net.SocketAddress;
@@ -87,10 +87,11 @@ class XfccVectorSweepTest {
   private static AuthResult run(MeshIdentityTrustSource source, String peer, String... values) {
     Metadata md = new Metadata();
     for (String v : values) {
-      md.put(RequestInfo.key("x-forwarded-client-cert"), v);
+      md.put(IncomingCall.key("x-forwarded-client-cert"), v);
     }
     SocketAddress address = TestSupport.peer(peer);
-    return source.authenticate(RequestInfo.of("gatehouse.test.v1.Probe/Worker", md, address, null));
+    return source.authenticate(
+        IncomingCall.of("gatehouse.test.v1.Probe/Worker", md, address, null));
   }
 
   @Test

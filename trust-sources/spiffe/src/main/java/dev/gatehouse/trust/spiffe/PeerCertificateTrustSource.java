@@ -3,9 +3,9 @@ package dev.gatehouse.trust.spiffe;
 import static java.util.Objects.requireNonNull;
 
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import java.io.IOException;
 import java.io.InputStream;
@@ -41,7 +41,7 @@ import java.util.Set;
 /**
  * The {@code peer_certificate} trust source: the X.509-SVID a client presented over mTLS that this
  * server terminates itself, read from the call's TLS session ({@code
- * Grpc.TRANSPORT_ATTR_SSL_SESSION}, via {@link RequestInfo#sslSession()}).
+ * Grpc.TRANSPORT_ATTR_SSL_SESSION}, via {@link IncomingCall#sslSession()}).
  *
  * <pre>{@code
  * TrustSource certs = PeerCertificateTrustSource.newBuilder()
@@ -125,7 +125,7 @@ public final class PeerCertificateTrustSource implements TrustSource {
   }
 
   @Override
-  public AuthResult authenticate(RequestInfo request) {
+  public AuthResult authenticate(IncomingCall request) {
     Optional<List<Certificate>> presented = request.peerCertificates();
     if (presented.isEmpty() || presented.get().isEmpty()) {
       return AuthResult.noCredential();

@@ -5,9 +5,9 @@ import static java.util.Objects.requireNonNull;
 import dev.gatehouse.server.AuthContext;
 import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.spi.TrustSource;
 import dev.gatehouse.trust.jwt.JwksSource;
 import dev.gatehouse.trust.jwt.internal.ClaimsPolicy;
@@ -118,7 +118,7 @@ public final class SpiffeJwtTrustSource implements TrustSource {
   }
 
   @Override
-  public AuthResult authenticate(RequestInfo request) {
+  public AuthResult authenticate(IncomingCall request) {
     JwtVerification v = verifier.verifyBearer(request, header);
     if (!v.isVerified()) {
       return v.toFailure();

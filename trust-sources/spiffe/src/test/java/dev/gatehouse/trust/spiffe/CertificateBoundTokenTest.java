@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.testing.TestTokens;
 import dev.gatehouse.trust.jwt.CertificateThumbprint;
 import dev.gatehouse.trust.jwt.JwksSource;
@@ -63,7 +63,7 @@ class CertificateBoundTokenTest {
   private static AuthResult call(SignedTokenTrustSource s, String token, SSLSession session) {
     Metadata md = new Metadata();
     md.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
-    return s.authenticate(RequestInfo.of("svc.S/M", md, null, session));
+    return s.authenticate(IncomingCall.of("svc.S/M", md, null, session));
   }
 
   private static String thumbprint(TestPki.Issued leaf) {

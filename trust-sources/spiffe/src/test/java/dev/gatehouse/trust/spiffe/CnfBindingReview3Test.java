@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.spi.AuthResult;
-import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestTokens;
 import dev.gatehouse.trust.jwt.CertificateThumbprint;
@@ -49,10 +49,10 @@ class CnfBindingReview3Test {
             .build();
     try {
       Metadata md = new Metadata();
-      md.put(RequestInfo.key("authorization"), "Bearer " + token);
+      md.put(IncomingCall.key("authorization"), "Bearer " + token);
       AuthResult r =
           source.authenticate(
-              RequestInfo.of(
+              IncomingCall.of(
                   "gatehouse.test.v1.Probe/Worker", md, null, TestPki.session(thief.presented())));
       assertEquals(AuthResult.Outcome.REJECTED, r.outcome(), "bound token accepted from " + r);
     } finally {

@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.AuthResult.Outcome;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.testing.TestSupport;
 import io.grpc.Metadata;
 import java.io.ByteArrayInputStream;
@@ -149,7 +149,7 @@ class GoSpiffeVectorTest {
 
   private static AuthResult present(PeerCertificateTrustSource source, X509Certificate... chain) {
     return source.authenticate(
-        RequestInfo.of("p.S/M", new Metadata(), null, TestPki.session(chain)));
+        IncomingCall.of("p.S/M", new Metadata(), null, TestPki.session(chain)));
   }
 
   @Test

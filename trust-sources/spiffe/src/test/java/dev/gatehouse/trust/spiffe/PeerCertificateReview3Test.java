@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.AuthResult.Outcome;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.trust.spiffe.TestPki.Issued;
 import dev.gatehouse.trust.spiffe.TestPki.Spec;
 import io.grpc.Metadata;
@@ -42,7 +42,7 @@ class PeerCertificateReview3Test {
 
   private static AuthResult call(PeerCertificateTrustSource source, Certificate... peer) {
     return source.authenticate(
-        RequestInfo.of(
+        IncomingCall.of(
             "gatehouse.test.v1.Probe/Worker", new Metadata(), null, TestPki.session(peer)));
   }
 

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.AuthResult.Outcome;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.trust.jwt.CertificateThumbprint;
 import dev.gatehouse.trust.spiffe.TestPki.Issued;
 import dev.gatehouse.trust.spiffe.TestPki.Spec;
@@ -51,7 +51,7 @@ class PeerCertificateTrustSourceTest {
 
   private static AuthResult call(PeerCertificateTrustSource source, Certificate... peer) {
     return source.authenticate(
-        RequestInfo.of(
+        IncomingCall.of(
             "gatehouse.test.v1.Probe/Worker", new Metadata(), null, TestPki.session(peer)));
   }
 
@@ -71,7 +71,7 @@ class PeerCertificateTrustSourceTest {
     AuthResult r =
         source()
             .authenticate(
-                RequestInfo.of("p.S/M", new Metadata(), null, (javax.net.ssl.SSLSession) null));
+                IncomingCall.of("p.S/M", new Metadata(), null, (javax.net.ssl.SSLSession) null));
     assertEquals(Outcome.NO_CREDENTIAL, r.outcome());
   }
 
@@ -407,10 +407,10 @@ class PeerCertificateTrustSourceTest {
             .encodeToString(MessageDigest.getInstance("SHA-256").digest(leaf.cert().getEncoded()));
     assertEquals(expected, CertificateThumbprint.x5tS256(leaf.cert()));
     assertEquals(43, expected.length());
-    RequestInfo withPeer =
-        RequestInfo.of("p.S/M", new Metadata(), null, TestPki.session(leaf.presented()));
+    IncomingCall withPeer =
+        IncomingCall.of("p.S/M", new Metadata(), null, TestPki.session(leaf.presented()));
     assertEquals(expected, CertificateThumbprint.ofPeer(withPeer).orElseThrow());
-    RequestInfo noPeer = RequestInfo.of("p.S/M", new Metadata(), null, TestPki.session());
+    IncomingCall noPeer = IncomingCall.of("p.S/M", new Metadata(), null, TestPki.session());
     assertTrue(CertificateThumbprint.ofPeer(noPeer).isEmpty());
   }
 

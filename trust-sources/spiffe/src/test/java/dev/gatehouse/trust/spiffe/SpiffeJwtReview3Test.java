@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.spi.AuthResult;
-import dev.gatehouse.spi.RequestInfo;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.testing.ProbeHarness;
 import dev.gatehouse.testing.TestTokens;
 import dev.gatehouse.trust.jwt.JwksSource;
@@ -55,7 +55,7 @@ class SpiffeJwtReview3Test {
     claims.put("exp", NOW.getEpochSecond() + 300);
     AuthResult r =
         source.authenticate(
-            RequestInfo.of(
+            IncomingCall.of(
                 "gatehouse.test.v1.Probe/Worker",
                 ProbeHarness.headers(
                     "authorization", "Bearer " + sign(KEY, header("ES256", "k"), claims)),

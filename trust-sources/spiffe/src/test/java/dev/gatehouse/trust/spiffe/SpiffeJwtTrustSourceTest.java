@@ -14,8 +14,8 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import dev.gatehouse.testing.ProbeHarness;
 import dev.gatehouse.testing.TestSupport;
 import dev.gatehouse.testing.TestTokens;
@@ -94,7 +94,7 @@ class SpiffeJwtTrustSourceTest {
 
   private AuthResult call(String token) {
     return source.authenticate(
-        RequestInfo.of(
+        IncomingCall.of(
             "gatehouse.test.v1.Probe/Worker",
             ProbeHarness.headers("authorization", "Bearer " + token),
             Attributes.EMPTY));
@@ -282,7 +282,7 @@ class SpiffeJwtTrustSourceTest {
     source = valid().build();
     AuthResult r =
         source.authenticate(
-            RequestInfo.of(
+            IncomingCall.of(
                 "gatehouse.test.v1.Probe/Worker", new io.grpc.Metadata(), Attributes.EMPTY));
     assertEquals(AuthResult.Outcome.NO_CREDENTIAL, r.outcome());
   }

@@ -10,8 +10,8 @@ import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Reason;
-import dev.gatehouse.spi.RequestInfo;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
@@ -83,7 +83,7 @@ public final class JwtVerifier implements AutoCloseable {
    * result whose {@link JwtVerification#toFailure()} is "no credential"; two values or another
    * scheme: a refusal. Never throws for bad input.
    */
-  public JwtVerification verifyBearer(RequestInfo request, String header) {
+  public JwtVerification verifyBearer(IncomingCall request, String header) {
     List<String> values = request.headerValues(header);
     if (values.isEmpty()) {
       return JwtVerification.absent();

@@ -16,10 +16,11 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * What an authenticator may look at on one call: the method, ASCII headers, the direct peer's
- * address and the TLS session. Immutable from the authenticator's point of view.
+ * The call as an authenticator sees it: the method, ASCII headers, the direct peer's address, the
+ * TLS session and the peer's verified certificate chain. Immutable from the authenticator's point
+ * of view. (Named apart from grpc-java's client-side {@code CallCredentials.RequestInfo}.)
  */
-public final class RequestInfo {
+public final class IncomingCall {
   private static final Map<String, Metadata.Key<String>> KEYS = new ConcurrentHashMap<>();
 
   private final String fullMethodName;
@@ -27,7 +28,7 @@ public final class RequestInfo {
   private final SocketAddress remoteAddress;
   private final SSLSession sslSession;
 
-  private RequestInfo(
+  private IncomingCall(
       String fullMethodName, Metadata headers, SocketAddress remoteAddress, SSLSession ssl) {
     this.fullMethodName = fullMethodName;
     this.headers = headers;
@@ -36,9 +37,9 @@ public final class RequestInfo {
   }
 
   /** Builds the view of a server call from its headers and transport attributes. */
-  public static RequestInfo of(String fullMethodName, Metadata headers, Attributes attributes) {
+  public static IncomingCall of(String fullMethodName, Metadata headers, Attributes attributes) {
     requireNonNull(attributes, "attributes");
-    return new RequestInfo(
+    return new IncomingCall(
         requireNonNull(fullMethodName, "fullMethodName"),
         requireNonNull(headers, "headers"),
         attributes.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR),
@@ -46,9 +47,9 @@ public final class RequestInfo {
   }
 
   /** Builds a view directly, for tests of authenticators. */
-  public static RequestInfo of(
+  public static IncomingCall of(
       String fullMethodName, Metadata headers, SocketAddress remoteAddress, SSLSession sslSession) {
-    return new RequestInfo(
+    return new IncomingCall(
         requireNonNull(fullMethodName, "fullMethodName"),
         requireNonNull(headers, "headers"),
         remoteAddress,
