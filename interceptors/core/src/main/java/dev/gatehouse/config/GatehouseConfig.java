@@ -17,7 +17,7 @@ import java.util.Optional;
  * The whole Gatehouse configuration file, validated. The core reads the top level ({@code
  * service_name}, {@code dev_mode}, {@code dry_run}, {@code clock_skew_seconds}, {@code overrides})
  * and hands each section ({@code user_jwt}, {@code internal.*}) to its registered {@link
- * ConfigSectionProvider}. Field names are those of the file (DESIGN §8). Immutable.
+ * ConfigSectionProvider}. Field names are those of the file (docs/configuration.md). Immutable.
  *
  * <pre>{@code
  * GatehouseConfig config = GatehouseConfig.load(file,

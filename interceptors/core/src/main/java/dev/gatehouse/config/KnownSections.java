@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The sections of the documented file format (DESIGN §8), the artifact whose provider reads each,
- * and the fixed order in which trust sources are tried (DESIGN §3). The core builds none of them.
+ * The sections of the documented file format (docs/configuration.md), the artifact whose provider
+ * reads each, and the fixed order in which trust sources are tried (docs/design.md). The core
+ * builds none of them.
  */
 final class KnownSections {
   static final String USER_JWT = "user_jwt";

@@ -25,8 +25,8 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The decision table of DESIGN.md section 3 and the texts of section 7, end to end over the
- * in-process transport, for unary and server-streaming calls alike.
+ * The decision table and the fixed status texts (docs/design.md), end to end over the in-process
+ * transport, for unary and server-streaming calls alike.
  */
 class ChainDecisionTest {
   static final Req REQ = Req.getDefaultInstance();

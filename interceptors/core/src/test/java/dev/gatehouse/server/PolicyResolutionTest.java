@@ -49,8 +49,8 @@ import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every merge rule and every startup failure of DESIGN.md section 2, through {@code
- * Gatehouse.newBuilder().build()}.
+ * Every merge rule and every startup failure of the policy resolution (docs/design.md), through
+ * {@code Gatehouse.newBuilder().build()}.
  */
 class PolicyResolutionTest {
   private static final String T = "gatehouse.test.v1.";

@@ -14,11 +14,10 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Security review: SECURITY-CASES "What Nimbus does not do for us" 3 says the JWKS loader must
- * refuse or drop ROCA-weak keys. KeyFilter has no ROCA check, so Wycheproof json_web_key_test tcId
- * 7 ("rejectsKeyWithRocaVulnerability", labelled invalid) verifies.
+ * Key sets drop RSA keys with the ROCA fingerprint (CVE-2017-15361): Wycheproof json_web_key_test
+ * tcId 7 ("rejectsKeyWithRocaVulnerability") never verifies.
  */
-class RocaKeyReviewTest {
+class RocaWeakKeyTest {
   @SuppressWarnings("unchecked")
   @Test
   void verifySignatureOnly_rocaWeakRsaKey_refused() throws Exception {

@@ -34,8 +34,12 @@ import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 
-/** Independent security review (round 3) of {@link PeerCertificateTrustSource}. */
-class PeerCertificateReview3Test {
+/**
+ * X.509-SVID chain rules of {@link PeerCertificateTrustSource}: a leaf names a workload (an ID with
+ * a path), an expired bundle CA or a path-length violation anchors nothing, and one CA key may
+ * anchor one trust domain only.
+ */
+class PeerCertificateChainRulesTest {
   private static final String A = "example.org";
   private static final String B = "other.org";
   private static final Issued CA_A = TestPki.rootCa(A);

@@ -18,12 +18,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Independent security review (round 3): DESIGN §4 (peer_certificate row) and SECURITY-CASES G: "a
- * service token with {@code cnf.x5t#S256} is only accepted from the peer whose certificate has that
- * thumbprint". No code reads {@code cnf}: a certificate-bound token replayed by another peer
- * (another client certificate, or no TLS at all) is accepted.
+ * A service token bound to a certificate ({@code cnf.x5t#S256}, RFC 8705) is accepted only from the
+ * mTLS peer whose certificate has that thumbprint: from another client certificate, or without TLS,
+ * it is refused.
  */
-class CnfBindingReview3Test {
+class CertificateBoundTokenFromAnotherPeerTest {
   private static final Instant START = Instant.parse("2026-06-01T08:00:00Z");
   private static final ECKey WORKER = TestTokens.ecKey("w-1");
 

@@ -13,13 +13,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Security review: JwtVerifier.verify documents "Never throws for bad input". A signed token whose
- * integer exp lies beyond java.time.Instant's range passes every check and then throws
- * DateTimeException from Instant.ofEpochSecond (now in ClaimsPolicy.check), which the chain maps to
- * INTERNAL and a SEVERE log instead of UNAUTHENTICATED "invalid credentials". The same path lets a
- * lifetime (exp - iat) that overflows a long slip past the max-TTL check.
+ * Verification never throws for bad input: a signed token whose integer {@code exp} lies beyond
+ * {@code java.time.Instant}'s range, or whose lifetime overflows a long, is refused as invalid
+ * claims, never an exception (which the chain would answer with {@code INTERNAL}).
  */
-class HugeExpiryReviewTest {
+class ExpiryBeyondInstantRangeTest {
   @Test
   void verify_expBeyondInstantRange_refusedWithoutException() {
     ECKey key = TestTokens.ecKey("k1");

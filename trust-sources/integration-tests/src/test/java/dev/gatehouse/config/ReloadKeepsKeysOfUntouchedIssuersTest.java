@@ -22,35 +22,37 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Security review (availability): DESIGN §4 "cached keys keep serving through a JWKS outage for a
- * bounded time". A config reload that does not touch signed_token still replaces the
- * SignedTokenTrustSource with one whose key cache is empty, so during a JWKS outage an unrelated
- * edit (e.g. a mesh allow-list change) turns every service-token call into UNAVAILABLE at once.
+ * An edit inside {@code signed_token} that changes only another issuer's grants keeps every
+ * issuer's cached keys: during one issuer's key-endpoint outage its calls keep being served.
  */
-class ReloadJwksOutageReviewTest {
+class ReloadKeepsKeysOfUntouchedIssuersTest {
   @TempDir Path dir;
 
-  private static String config(String jwksUri, String userAudiences) {
+  private static String config(String jwksUri, String billingRoles) {
     return "service_name: trips\n"
         + "user_jwt:\n"
         + "  issuers:\n"
-        + "    - { issuer: \"https://idp.test\", jwks_file: idp.jwks.json, audiences: ["
-        + userAudiences
-        + "] }\n"
+        + "    - { issuer: \"https://idp.test\", jwks_file: idp.jwks.json, audiences: [trips-api] }\n"
         + "internal:\n"
         + "  signed_token:\n"
         + "    issuers:\n"
         + "      - { issuer: worker, jwks_uri: \""
         + jwksUri
-        + "\", roles: [trip-finisher] }\n";
+        + "\", roles: [trip-finisher] }\n"
+        + "      - { issuer: billing, jwks_file: billing.jwks.json, roles: ["
+        + billingRoles
+        + "] }\n";
   }
 
   @Test
-  void reload_unrelatedChangeDuringJwksOutage_cachedKeysKeepServing() throws Exception {
+  void reload_otherIssuerEditedDuringJwksOutage_cachedKeysKeepServing() throws Exception {
     ECKey worker = TestTokens.ecKey("w-1");
     Files.writeString(
         dir.resolve("idp.jwks.json"),
         new JWKSet(TestTokens.ecKey("idp-1").toPublicJWK()).toString());
+    Files.writeString(
+        dir.resolve("billing.jwks.json"),
+        new JWKSet(TestTokens.ecKey("b-1").toPublicJWK()).toString());
     byte[] jwks = new JWKSet(worker.toPublicJWK()).toString().getBytes(StandardCharsets.UTF_8);
     HttpServer http =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -65,7 +67,7 @@ class ReloadJwksOutageReviewTest {
     http.start();
     String uri = "http://127.0.0.1:" + http.getAddress().getPort() + "/jwks.json";
     Path file = dir.resolve("gatehouse.yaml");
-    Files.writeString(file, config(uri, "trips-api"));
+    Files.writeString(file, config(uri, "payer"));
 
     Map<String, Object> claims = TestTokens.claims("worker", "worker", "trips", Instant.now(), 300);
     String token = TestTokens.sign(worker, TestTokens.header("ES256", "w-1"), claims);
@@ -86,10 +88,10 @@ class ReloadJwksOutageReviewTest {
               return c.gatehouse();
             })) {
       h.stub(md).worker(Req.getDefaultInstance());
-      http.stop(0); // JWKS outage: cached keys must keep serving
+      http.stop(0); // worker's JWKS outage: cached keys must keep serving
       h.stub(md).worker(Req.getDefaultInstance());
 
-      Files.writeString(file, config(uri, "trips-api, trips-web"));
+      Files.writeString(file, config(uri, "payer, refunder")); // edit another issuer
       assertTrue(g.get().reloadNow());
       h.stub(md).worker(Req.getDefaultInstance());
       assertEquals(3, h.handlerRuns());

@@ -22,12 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Security review: a config reload must not re-open the replay window. DESIGN §4 signed_token: "a
- * repeat within its lifetime refused". ConfiguredGatehouse.apply rebuilds SignedTokenTrustSource
- * (and with it a fresh, empty ReplayCache) on every reload, even one that does not touch
- * signed_token.
+ * A reload never re-opens the replay window: a service token used before the reload is refused
+ * after it, whether the reload touched {@code signed_token} or not (its replay cache carries over).
  */
-class ReloadReplayReviewTest {
+class ReloadKeepsReplayCacheTest {
   @TempDir Path dir;
 
   private static String config(String userAudiences) {
@@ -60,7 +58,7 @@ class ReloadReplayReviewTest {
     Files.writeString(file, config("trips-api"));
 
     Map<String, Object> claims = TestTokens.claims("worker", "worker", "trips", Instant.now(), 300);
-    claims.put("jti", "review-jti-1");
+    claims.put("jti", "replay-jti-1");
     String token = TestTokens.sign(worker, TestTokens.header("ES256", "w-1"), claims);
     Metadata md = new Metadata();
     md.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);
@@ -110,7 +108,7 @@ class ReloadReplayReviewTest {
     Files.writeString(file, config("trips-api"));
 
     Map<String, Object> claims = TestTokens.claims("worker", "worker", "trips", Instant.now(), 300);
-    claims.put("jti", "review-jti-1");
+    claims.put("jti", "replay-jti-1");
     String token = TestTokens.sign(worker, TestTokens.header("ES256", "w-1"), claims);
     Metadata md = new Metadata();
     md.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + token);

@@ -33,13 +33,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Independent security review (round 3): the config file's {@code peer_certificate.trust_bundles}
- * CA file is read once. An operator who removes a (compromised / retired) CA from {@code ca_file}
- * and reloads the configuration keeps trusting it: the section is rebuilt only when the YAML
- * section itself changes, and never when only the PEM file changes. JWT bundles ({@code jwks_file})
- * are re-read; X.509 bundles are not.
+ * A change of a {@code peer_certificate} bundle's {@code ca_file} content is picked up by the
+ * reload even when the YAML is unchanged: a CA removed from the file is no longer trusted.
  */
-class PeerCertificateReloadReview3Test {
+class PeerCertificateCaFileReloadTest {
   @TempDir Path dir;
 
   private final AtomicInteger handlerRuns = new AtomicInteger();

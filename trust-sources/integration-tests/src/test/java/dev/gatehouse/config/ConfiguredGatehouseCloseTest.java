@@ -14,12 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Security review 2: {@link ConfiguredGatehouse#close()} must close the live authenticators (their
- * JWKS refresh executors and schedulers). The chain holds {@link Slot}s, whose {@code close()} is
- * the no-op default of {@link Authenticator}; the old SwappableAuthenticator forwarded it. After
- * close, the live verifiers keep their threads and keep polling JWKS endpoints.
+ * {@link ConfiguredGatehouse#close()} closes the live authenticators behind every slot (their key
+ * refresh executors and schedulers), not only the slots.
  */
-class CloseLiveReview2Test {
+class ConfiguredGatehouseCloseTest {
   @TempDir Path dir;
 
   @Test

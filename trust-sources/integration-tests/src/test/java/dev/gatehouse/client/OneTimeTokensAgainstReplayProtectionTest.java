@@ -24,14 +24,12 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Security review: Gatehouse's own client and Gatehouse's own server with replay protection on
- * (DESIGN §4 "a repeat within its lifetime refused"; the client README recommends turning it on).
- * By default the client caches one token (one jti) per audience for ~80 % of its lifetime
- * (TokenSlot), so such a server refuses every call after the first until the client refreshes:
- * documented behaviour. Clients of a replay-protected server are built with {@code
- * oneTimeTokens()}, which signs a fresh token with a fresh jti for every call.
+ * Gatehouse's client against a Gatehouse server whose {@code signed_token} source has replay
+ * protection on: a client built with {@code oneTimeTokens()} signs a fresh token (fresh {@code
+ * jti}) for every call and every call is accepted; the default client, which caches one token per
+ * audience for most of its lifetime, is refused after the token's first use.
  */
-class ClientReplayReviewTest {
+class OneTimeTokensAgainstReplayProtectionTest {
   private static final class NoUsers implements Authenticator {
     @Override
     public String name() {

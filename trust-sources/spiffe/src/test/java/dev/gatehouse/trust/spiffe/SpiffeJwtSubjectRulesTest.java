@@ -21,8 +21,11 @@ import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-/** Independent security review (round 3) of {@link SpiffeJwtTrustSource}. */
-class SpiffeJwtReview3Test {
+/**
+ * A JWT-SVID's {@code sub} must name a workload: a bare trust-domain ID (no path) is refused by
+ * {@link SpiffeJwtTrustSource}, as it is for X.509-SVIDs.
+ */
+class SpiffeJwtSubjectRulesTest {
   private static final Instant NOW = Instant.parse("2026-06-01T08:00:00Z");
   private static final ECKey KEY = TestTokens.ecKey("k");
   private SpiffeJwtTrustSource source;
@@ -36,9 +39,9 @@ class SpiffeJwtReview3Test {
 
   /**
    * The trust domain's own ID ({@code spiffe://example.org}, no path) names the trust domain, not a
-   * workload; the X.509-SVID rule (non-root path required, §5.2) applies to the JWT-SVID subject as
-   * well (rust spiffe and the X.509 side of go-spiffe refuse it). A trust-domain allow entry must
-   * not turn it into a SERVICE principal.
+   * workload; the X.509-SVID rule (non-root path required, X509-SVID §5.2) applies to the JWT-SVID
+   * subject as well (rust spiffe and the X.509 side of go-spiffe refuse it). A trust-domain allow
+   * entry must not turn it into a SERVICE principal.
    */
   @Test
   void authenticate_subIsTrustDomainIdWithoutPath_refused() {

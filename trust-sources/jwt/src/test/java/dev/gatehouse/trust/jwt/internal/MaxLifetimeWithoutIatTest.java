@@ -16,14 +16,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Security review 2: JwtVerifier.verify is documented "Never throws for bad input". With {@code
- * maxLifetime} set and {@code requireIssuedAt(false)} called afterwards (the public builder allows
- * it), a token without {@code iat} reaches {@code lifetimeExceeds(expSeconds, iat, ...)} with a
- * null {@code Long} and throws NullPointerException (INTERNAL instead of invalid credentials).
- * Since the split, {@link ClaimsPolicy.Builder#build()} refuses that contradiction, and a token
- * without {@code iat} under a lifetime bound is refused, never thrown.
+ * A maximum token lifetime needs {@code iat}: the claims-policy builder refuses a lifetime bound
+ * with {@code requireIssuedAt(false)}, and a token without {@code iat} under a lifetime bound is
+ * refused, never thrown.
  */
-class MissingIatReview2Test {
+class MaxLifetimeWithoutIatTest {
   @Test
   void verify_maxLifetimeWithoutIat_rejectedNotThrown() {
     ECKey key = TestTokens.ecKey("k1");

@@ -16,13 +16,11 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Security review 2: {@code continueReplayCacheOf} promises "a token used before the reload cannot
- * be replayed after it". Entries are kept until {@code exp + skew} of the source that recorded
- * them; a reload that raises {@code clock_skew_seconds} (which rebuilds signed_token and carries
- * the cache over) makes the new source accept the token until {@code exp + newSkew}, so between the
- * two the same jti is accepted a second time.
+ * A replay cache carried over to a rebuilt {@code signed_token} source keeps every entry until the
+ * token's {@code exp} plus the largest skew there can be, so raising {@code clock_skew_seconds} on
+ * reload never lets a used {@code jti} through a second time.
  */
-class ReloadSkewReplayReview2Test {
+class ReplayCacheAcrossSkewChangeTest {
   private static final Instant START = Instant.parse("2026-06-01T08:00:00Z");
   private static final ECKey WORKER = TestTokens.ecKey("w-1");
 

@@ -14,12 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Security review: DESIGN §8 "service_name, dev_mode, shared_secret and dry-run change only on
- * restart". ConfiguredGatehouse.apply compares the shared_secret section (header, path, roles) but
- * then rebuilds InsecureSharedSecretTrustSource, which re-reads the secret file: any unrelated
- * config edit silently swaps the live secret to whatever the file holds now.
+ * {@code shared_secret} changes only on restart: an unrelated reload keeps the secret that was live
+ * at startup, even when the secret file now holds another one.
  */
-class SharedSecretReloadReviewTest {
+class SharedSecretRestartOnlyTest {
   @TempDir Path dir;
 
   private static final String OLD = "old-q7Rk2mZp9xLw4vN8tB3yC6hJ1sD5fG0a";
