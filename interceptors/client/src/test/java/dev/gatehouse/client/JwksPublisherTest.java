@@ -12,6 +12,7 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.util.JSONObjectUtils;
 import com.sun.net.httpserver.HttpServer;
+import dev.gatehouse.testing.MutableClock;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,7 +36,7 @@ class JwksPublisherTest {
       Set.of("d", "p", "q", "dp", "dq", "qi", "oth", "k");
 
   @TempDir Path dir;
-  private final MutableClock clock = MutableClock.startingNow();
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T12:00:00Z"));
 
   @Test
   void jwksBytes_ecKey_publicMembersOnlyWithKidAlgUse() throws Exception {

@@ -16,6 +16,7 @@ import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jwt.SignedJWT;
 import dev.gatehouse.client.FakeRequests.Applier;
+import dev.gatehouse.testing.MutableClock;
 import io.grpc.Metadata;
 import io.grpc.SecurityLevel;
 import io.grpc.Status;
@@ -23,6 +24,7 @@ import java.security.KeyPair;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -43,7 +45,7 @@ class ServiceTokenCallCredentialsTest {
   private static final String TRIPS = "trips.v1.Trips";
   private static final KeyPair EC = TestKeys.ec();
 
-  private final MutableClock clock = MutableClock.startingNow();
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T12:00:00Z"));
   private final AtomicInteger signings = new AtomicInteger();
 
   private SigningKeySource ecSource() {

@@ -13,6 +13,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.OctetSequenceKey;
 import com.nimbusds.jwt.SignedJWT;
+import dev.gatehouse.testing.MutableClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +21,7 @@ import java.security.KeyPair;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.logging.Handler;
@@ -34,7 +36,7 @@ class SigningKeySourceTest {
   private static final String TRIPS = "trips.v1.Trips";
 
   @TempDir Path dir;
-  private final MutableClock clock = MutableClock.startingNow();
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T12:00:00Z"));
   private final List<String> logLines = new ArrayList<>();
   private final Logger sourceLogger = Logger.getLogger(SigningKeySource.class.getName());
   private final Handler capture =
