@@ -9,6 +9,7 @@ import dev.gatehouse.config.ConfigSection;
 import dev.gatehouse.config.ConfigSectionProvider;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.trust.jwt.internal.JwtConfigFields;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -13,7 +13,7 @@
  *       thumbprints;
  *   <li>the configuration sections with their providers: {@code UserJwtSection} for {@code
  *       user_jwt}, {@code SignedTokenSection} for {@code internal.signed_token} ({@code JwksConfig}
- *       and {@code JwtConfigFields} are their shared field readers).
+ *       is their key-location value).
  * </ul>
  *
  * <p>Verification is the shared core in {@code dev.gatehouse.trust.jwt.internal}, which is not API:

@@ -10,7 +10,7 @@ import dev.gatehouse.config.ConfigSectionProvider;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.trust.jwt.JwksConfig;
-import dev.gatehouse.trust.jwt.JwtConfigFields;
+import dev.gatehouse.trust.jwt.internal.JwtConfigFields;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

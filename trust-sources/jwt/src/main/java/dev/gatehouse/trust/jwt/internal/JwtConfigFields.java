@@ -1,8 +1,7 @@
-package dev.gatehouse.trust.jwt;
+package dev.gatehouse.trust.jwt.internal;
 
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigNode;
-import dev.gatehouse.trust.jwt.internal.JwtSettings;
 import java.util.List;
 
 /** Readers of the JWT fields shared by every token section of the configuration file. */
