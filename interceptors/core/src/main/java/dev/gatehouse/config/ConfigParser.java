@@ -58,11 +58,49 @@ final class ConfigParser {
       throw new ConfigException("", "duplicate key " + firstLine(e.getMessage()));
     } catch (YamlEngineException e) {
       throw new ConfigException("", "not valid YAML: " + firstLine(e.getMessage()));
+    } catch (StackOverflowError e) {
+      // The YAML library walks nesting recursively; a few KB of nested collections exhaust the
+      // stack. That is a bad file like any other, never an Error that escapes.
+      throw new ConfigException("", NESTED_TOO_DEEPLY);
     }
     if (root == null) {
       throw new ConfigException("", "config is empty");
     }
+    if (depth(root) > MAX_DEPTH) {
+      throw new ConfigException("", NESTED_TOO_DEEPLY);
+    }
     return new ConfigParser(providers).config(ConfigNode.of("", root, baseDir));
+  }
+
+  /** Deeper than any documented field (the deepest, an allow entry's roles, is six) with room. */
+  static final int MAX_DEPTH = 16;
+
+  static final String NESTED_TOO_DEEPLY =
+      "config is nested more than " + MAX_DEPTH + " levels deep";
+
+  /** The nesting depth of a loaded document, walked with an explicit stack. */
+  private static int depth(Object root) {
+    int max = 0;
+    java.util.Deque<Object[]> stack = new java.util.ArrayDeque<>();
+    stack.push(new Object[] {root, 1});
+    while (!stack.isEmpty()) {
+      Object[] top = stack.pop();
+      int d = (Integer) top[1];
+      max = Math.max(max, d);
+      if (d > MAX_DEPTH) {
+        return d;
+      }
+      Iterable<?> children =
+          top[0] instanceof Map<?, ?> map
+              ? map.values()
+              : top[0] instanceof List<?> list ? list : List.of();
+      for (Object child : children) {
+        if (child instanceof Map || child instanceof List) {
+          stack.push(new Object[] {child, d + 1});
+        }
+      }
+    }
+    return max;
   }
 
   private static String firstLine(String message) {

@@ -205,13 +205,17 @@ public final class ConfiguredGatehouse implements AutoCloseable {
         return false;
       }
       lastHash = hash;
-      lastWatchedHashes = watched;
       retryFailedAtNanos = Long.MAX_VALUE;
       try {
         GatehouseConfig next =
             GatehouseConfig.parse(text, GatehouseConfig.baseDirOf(file), providers);
+        // Hashed before the build reads them: a file that changes while the sections are being
+        // built still counts as changed at the next poll.
+        Map<String, String> nextWatched = watchedHashes(next);
         apply(next, filesChanged);
-        lastWatchedHashes = watchedHashes(next);
+        // A watched file counts as seen only once a reload that used it is applied: a refused
+        // reload leaves a changed CA file pending, so the next accepted one rebuilds from it.
+        lastWatchedHashes = nextWatched;
         return true;
       } catch (ConfigException | PolicyCompatibilityException e) {
         refused(e.getMessage());
@@ -235,7 +239,9 @@ public final class ConfiguredGatehouse implements AutoCloseable {
   private void poll() {
     try {
       reloadNow();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
+      // Whatever a poll throws, the periodic task must live on: a task that throws is never run
+      // again, and later edits (revocations included) would silently never apply.
       logger.log(Level.WARNING, "gatehouse config watcher: " + e.getClass().getSimpleName());
     }
   }

@@ -79,6 +79,11 @@ class Slot implements Authenticator {
   }
 
   @Override
+  public AuthResult screen(IncomingCall request) {
+    return current().screen(request);
+  }
+
+  @Override
   public AuthResult authenticate(IncomingCall request) {
     return current().authenticate(request);
   }

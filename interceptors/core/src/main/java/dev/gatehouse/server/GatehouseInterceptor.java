@@ -59,6 +59,14 @@ final class GatehouseInterceptor implements ServerInterceptor {
   /** The user authenticator and every trust source, in chain order. */
   private final List<Authenticator> screeners;
 
+  /**
+   * Every authenticator's name, read once at build (where names were checked to be distinct): the
+   * name stamped on a caller can never change afterwards.
+   */
+  private final java.util.IdentityHashMap<Authenticator, String> names;
+
+  private final String userName;
+
   GatehouseInterceptor(
       Map<String, MethodPolicy> policies,
       Authenticator user,
@@ -97,6 +105,11 @@ final class GatehouseInterceptor implements ServerInterceptor {
       screen.add(0, user);
     }
     this.screeners = List.copyOf(screen);
+    this.names = new java.util.IdentityHashMap<>();
+    for (Authenticator a : screen) {
+      names.put(a, a.name());
+    }
+    this.userName = user == null ? null : names.get(user);
   }
 
   private static List<Metadata.Key<String>> keys(Set<String> names) {
@@ -240,11 +253,11 @@ final class GatehouseInterceptor implements ServerInterceptor {
               Reason.WRONG_CREDENTIAL_KIND,
               "service credential on a gated method",
               null,
-              user.name());
+              userName);
         }
       }
     }
-    return fromResult(result, user.name(), PrincipalKind.USER);
+    return fromResult(result, userName, PrincipalKind.USER);
   }
 
   /** Every source's screen, on every checked call: a refusal stops the call. */
@@ -253,7 +266,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
       AuthResult r = a.screen(request);
       if (r.outcome() == AuthResult.Outcome.REJECTED) {
         return Decision.deny(
-            AuthStatus.INVALID_CREDENTIALS, r.reason(), r.detail(), null, a.name());
+            AuthStatus.INVALID_CREDENTIALS, r.reason(), r.detail(), null, names.get(a));
       }
     }
     return null;
@@ -267,7 +280,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
     for (TrustSource source : trustSources) {
       AuthResult result = source.authenticate(request);
       if (result.outcome() != AuthResult.Outcome.NO_CREDENTIAL) {
-        return fromResult(result, source.name(), PrincipalKind.SERVICE);
+        return fromResult(result, names.get(source), PrincipalKind.SERVICE);
       }
     }
     for (Metadata.Key<String> key : userKeys) {
@@ -277,7 +290,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
             Reason.WRONG_CREDENTIAL_KIND,
             "end-user credential on an internal method",
             null,
-            user.name());
+            userName);
       }
     }
     return Decision.deny(

@@ -112,6 +112,21 @@ class GatehouseConfigTest {
   }
 
   @ParameterizedTest
+  @ValueSource(ints = {17, 5_000, 50_000})
+  void parse_deeplyNestedFlowCollections_refusedNotAnError(int depth) {
+    ConfigException e =
+        fails("service_name: a\nx: " + "[".repeat(depth) + "]".repeat(depth) + "\n");
+    assertEquals("", e.field());
+    assertEquals("config is nested more than 16 levels deep", e.getMessage());
+  }
+
+  @Test
+  void parse_deeplyNestedBlockSequences_refusedNotAnError() {
+    ConfigException e = fails("service_name: a\nx:\n  " + "- ".repeat(20_000) + "z\n");
+    assertEquals("config is nested more than 16 levels deep", e.getMessage());
+  }
+
+  @ParameterizedTest
   @ValueSource(strings = {"on", "off", "yes", "no", "\"true\"", "1", "True"})
   void parse_yaml11Boolean_refused(String value) {
     assertEquals("dev_mode", fails("service_name: a\ndev_mode: " + value + "\n").field());

@@ -296,6 +296,29 @@ class ConfiguredGatehouseReloadTest {
   }
 
   @Test
+  void reload_deeplyNestedFile_refusedAndLaterEditsStillApply() throws Exception {
+    Path file = dir.resolve("gatehouse.yaml");
+    Files.writeString(file, config("spiffe://cluster.local/ns/a/sa/worker", "x"));
+    AtomicReference<ConfiguredGatehouse> g = new AtomicReference<>();
+    try (ProbeHarness h = harness(file, g)) {
+      Files.writeString(file, "service_name: [" + "[".repeat(50_000) + "]".repeat(50_000) + "]\n");
+      assertFalse(g.get().reloadNow());
+      // The watcher lives on: a valid edit (here, removing the worker) is applied.
+      Files.writeString(file, config("spiffe://cluster.local/ns/a/sa/other", "x"));
+      assertTrue(g.get().reloadNow());
+      StatusRuntimeException e =
+          expectFailure(
+              () ->
+                  h.stub(headers("x-test-identity", "spiffe://cluster.local/ns/a/sa/worker"))
+                      .worker(Req.getDefaultInstance()));
+      assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());
+      assertEquals(AuthStatus.INVALID_TEXT, e.getStatus().getDescription());
+      assertEquals(0, h.handlerRuns());
+      g.get().close();
+    }
+  }
+
+  @Test
   void reload_invalidFile_lastGoodKeepsServing() throws Exception {
     Path file = dir.resolve("gatehouse.yaml");
     Files.writeString(file, config("spiffe://cluster.local/ns/a/sa/worker", "x"));
