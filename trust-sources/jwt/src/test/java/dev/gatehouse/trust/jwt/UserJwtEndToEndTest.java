@@ -14,6 +14,7 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
 import dev.gatehouse.server.AuditEvent;
 import dev.gatehouse.server.AuthContext;
 import dev.gatehouse.server.AuthStatus;
@@ -261,6 +262,28 @@ class UserJwtEndToEndTest {
     Map<String, Object> h = header("ES256", "ec1");
     h.put("x5t#S256", "bm90LXVzZWQ");
     assertEquals(Reason.DISALLOWED_HEADER, expectInvalid(sign(EC, h, claims())));
+  }
+
+  @Test
+  void anyUser_headerMemberJsonNull_refusedMalformedNotReadAsAbsent() throws Exception {
+    start();
+    for (String headerJson :
+        List.of(
+            "{\"alg\":\"ES256\",\"kid\":null}",
+            "{\"alg\":\"ES256\",\"kid\":\"ec1\",\"typ\":null}",
+            "{\"alg\":\"ES256\",\"kid\":\"ec1\",\"x5t\":null}")) {
+      String input = Base64URL.encode(headerJson.getBytes(UTF_8)) + "." + encode(claims());
+      String token = input + "." + TestTokens.signature(EC, "ES256", input);
+      assertEquals(Reason.MALFORMED_CREDENTIALS, expectInvalid(token), headerJson);
+    }
+    // The same header without the null member verifies: the refusal is about the null.
+    String input =
+        Base64URL.encode("{\"alg\":\"ES256\",\"kid\":\"ec1\"}".getBytes(UTF_8))
+            + "."
+            + encode(claims());
+    harness
+        .stub(bearer(input + "." + TestTokens.signature(EC, "ES256", input)))
+        .anyUser(Req.getDefaultInstance());
   }
 
   @Test

@@ -376,7 +376,11 @@ public final class SpiffeJwtTrustSource implements TrustSource {
       }
       JwtVerifier verifier =
           JwtVerifier.newBuilder(shared)
-              .headerPolicy(HeaderPolicy.newBuilder().allowedTypes(List.of("JWT", "JOSE")).build())
+              .headerPolicy(
+                  HeaderPolicy.newBuilder()
+                      .allowedTypes(List.of("JWT", "JOSE"))
+                      .exactTypes()
+                      .build())
               .keySelector(
                   TrustDomainKeySelector.of(
                       shared,

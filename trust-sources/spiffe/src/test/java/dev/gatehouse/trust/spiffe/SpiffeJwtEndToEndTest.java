@@ -406,6 +406,17 @@ class SpiffeJwtEndToEndTest {
   }
 
   @Test
+  void worker_typOnlyCaseOrPrefixVariantOfJwtOrJose_refused() throws Exception {
+    // JWT-SVID: typ is exactly absent, JWT or JOSE; no case folding, no media-type prefix.
+    start();
+    for (String typ : List.of("jwt", "jose", "application/jwt", "application/JOSE", "Jwt")) {
+      Map<String, Object> h = header("ES256", "a1");
+      h.put("typ", typ);
+      assertEquals(Reason.DISALLOWED_HEADER, expectInvalid(withHeader(h, A, WORKER)), typ);
+    }
+  }
+
+  @Test
   void worker_headerOutsideAllowList_refused() throws Exception {
     start();
     for (String name : List.of("jku", "x5u", "x5t", "crit", "cty")) {

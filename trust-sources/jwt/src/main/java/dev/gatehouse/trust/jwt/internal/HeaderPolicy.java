@@ -15,6 +15,8 @@ import java.util.Set;
  * The JOSE header rules, applied to the parsed header before any key is chosen:
  *
  * <ol>
+ *   <li>no member is JSON {@code null} ({@link Reason#MALFORMED_CREDENTIALS}): a present member
+ *       with no value is refused, never read as absent;
  *   <li>only {@code alg}, {@code kid}, {@code typ} and the configured extras ({@code x5t}, {@code
  *       x5t#S256}; never used to pick a key) may appear; {@code crit}, {@code jku}, {@code jwk},
  *       {@code x5u}, {@code x5c}, {@code zip}, {@code b64} and anything else are {@link
@@ -24,7 +26,8 @@ import java.util.Set;
  *   <li>{@code kid}, when present, a non-empty string of at most 256 characters ({@link
  *       Reason#MALFORMED_CREDENTIALS});
  *   <li>{@code typ} absent or one of the allowed types, compared case-insensitively with an {@code
- *       application/} prefix ignored ({@link Reason#DISALLOWED_HEADER});
+ *       application/} prefix ignored, or exactly when {@link Builder#exactTypes()} is set ({@link
+ *       Reason#DISALLOWED_HEADER});
  *   <li>{@code x5t} and {@code x5t#S256}, when allowed and present, strings ({@link
  *       Reason#MALFORMED_CREDENTIALS}).
  * </ol>
@@ -38,13 +41,15 @@ public final class HeaderPolicy {
 
   private final Set<String> allowedHeaders;
   private final Set<String> allowedTypes;
+  private final boolean exactTypes;
 
   private HeaderPolicy(Builder b) {
     Set<String> headers = new LinkedHashSet<>(BASE_HEADERS);
     headers.addAll(b.extraHeaders);
     this.allowedHeaders = Set.copyOf(headers);
+    this.exactTypes = b.exactTypes;
     Set<String> types = new LinkedHashSet<>();
-    b.allowedTypes.forEach(t -> types.add(normaliseType(t)));
+    b.allowedTypes.forEach(t -> types.add(exactTypes ? t : normaliseType(t)));
     this.allowedTypes = Set.copyOf(types);
   }
 
@@ -60,13 +65,23 @@ public final class HeaderPolicy {
     return allowedHeaders;
   }
 
-  /** The accepted {@code typ} values, normalised (lower case, no {@code application/}). */
+  /**
+   * The accepted {@code typ} values: as given when {@linkplain Builder#exactTypes() exact},
+   * otherwise normalised (lower case, no {@code application/}).
+   */
   public Set<String> allowedTypes() {
     return allowedTypes;
   }
 
   /** The refusal for {@code header}, or empty when the header is acceptable. Never throws. */
   Optional<JwtVerification> check(Map<String, Object> header) {
+    for (Map.Entry<String, Object> member : header.entrySet()) {
+      if (member.getValue() == null) {
+        return refuse(
+            Reason.MALFORMED_CREDENTIALS,
+            "header parameter " + LogSafe.quote(member.getKey()) + " is null");
+      }
+    }
     for (String name : header.keySet()) {
       if (!allowedHeaders.contains(name)) {
         return refuse(
@@ -90,7 +105,8 @@ public final class HeaderPolicy {
     }
     if (header.containsKey("typ")) {
       Object typ = header.get("typ");
-      if (!(typ instanceof String typName) || !allowedTypes.contains(normaliseType(typName))) {
+      if (!(typ instanceof String typName)
+          || !allowedTypes.contains(exactTypes ? typName : normaliseType(typName))) {
         return refuse(Reason.DISALLOWED_HEADER, "typ not allowed");
       }
     }
@@ -120,8 +136,18 @@ public final class HeaderPolicy {
   public static final class Builder {
     private final Set<String> extraHeaders = new LinkedHashSet<>();
     private final Set<String> allowedTypes = new LinkedHashSet<>(List.of("JWT"));
+    private boolean exactTypes;
 
     private Builder() {}
+
+    /**
+     * Compares {@code typ} exactly with the allowed values: no case folding, no {@code
+     * application/} prefix (the JWT-SVID rule: absent, {@code JWT} or {@code JOSE}).
+     */
+    public Builder exactTypes() {
+      this.exactTypes = true;
+      return this;
+    }
 
     /**
      * Additional allowed header parameters besides {@code alg}, {@code kid}, {@code typ}: only

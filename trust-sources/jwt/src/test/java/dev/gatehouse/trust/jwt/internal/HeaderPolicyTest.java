@@ -46,6 +46,32 @@ class HeaderPolicyTest {
   }
 
   @Test
+  void check_memberWithJsonNull_malformedNamingTheMember() {
+    refused(
+        DEFAULT,
+        header("alg", "ES256", "kid", null),
+        Reason.MALFORMED_CREDENTIALS,
+        "header parameter \"kid\" is null");
+    refused(
+        DEFAULT,
+        header("alg", "ES256", "typ", null),
+        Reason.MALFORMED_CREDENTIALS,
+        "header parameter \"typ\" is null");
+  }
+
+  @Test
+  void check_exactTypes_noCaseFoldingNoPrefix() {
+    HeaderPolicy svid =
+        HeaderPolicy.newBuilder().allowedTypes(List.of("JWT", "JOSE")).exactTypes().build();
+    assertEquals(Optional.empty(), svid.check(header("alg", "ES256", "typ", "JOSE")));
+    assertEquals(Optional.empty(), svid.check(header("alg", "ES256")));
+    for (String typ : List.of("jwt", "application/jwt", "application/JWT", "Jose")) {
+      refused(
+          svid, header("alg", "ES256", "typ", typ), Reason.DISALLOWED_HEADER, "typ not allowed");
+    }
+  }
+
+  @Test
   void check_typCaseAndApplicationPrefix_ignored() {
     assertEquals(Optional.empty(), DEFAULT.check(header("alg", "ES256", "typ", "jwt")));
     assertEquals(Optional.empty(), DEFAULT.check(header("alg", "ES256", "typ", "application/JWT")));
