@@ -4,6 +4,7 @@ import com.google.common.net.InetAddresses;
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfiguredGatehouse;
 import dev.gatehouse.examples.demo.DemoSaga;
+import dev.gatehouse.examples.server.ServerLimits;
 import dev.gatehouse.examples.trips.TripServiceImpl;
 import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.trust.insecure.InsecureSharedSecretSection;
@@ -110,7 +111,9 @@ public final class TripServer {
     try {
       server =
           gatehouse
-              .addTo(NettyServerBuilder.forAddress(new InetSocketAddress(bind, port)))
+              .addTo(
+                  ServerLimits.apply(
+                      NettyServerBuilder.forAddress(new InetSocketAddress(bind, port))))
               .build()
               .start();
     } catch (IOException e) {

@@ -26,6 +26,7 @@ import dev.gatehouse.examples.carsharing.v1.RecordTripRequest;
 import dev.gatehouse.examples.carsharing.v1.StartTripRequest;
 import dev.gatehouse.examples.carsharing.v1.TripServiceGrpc;
 import dev.gatehouse.examples.carsharing.v1.TripServiceGrpc.TripServiceBlockingStub;
+import dev.gatehouse.examples.server.ServerLimits;
 import dev.gatehouse.examples.trips.TripServiceImpl;
 import dev.gatehouse.trust.jwt.SignedTokenSection;
 import dev.gatehouse.trust.jwt.UserJwtSection;
@@ -165,8 +166,9 @@ public final class DemoSaga {
       server =
           gatehouse
               .addTo(
-                  NettyServerBuilder.forAddress(
-                      new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)))
+                  ServerLimits.apply(
+                      NettyServerBuilder.forAddress(
+                          new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))))
               .build()
               .start();
       gatehouse.verify(server);

@@ -1,5 +1,6 @@
 package dev.gatehouse.examples.quickstart;
 
+import dev.gatehouse.examples.server.ServerLimits;
 import dev.gatehouse.examples.trips.TripServiceImpl;
 import dev.gatehouse.server.Gatehouse;
 import dev.gatehouse.trust.jwt.JwksSource;
@@ -50,8 +51,9 @@ public final class QuickstartServer {
     Server server =
         gatehouse
             .addTo(
-                NettyServerBuilder.forAddress(
-                    new InetSocketAddress(InetAddress.getLoopbackAddress(), port)))
+                ServerLimits.apply(
+                    NettyServerBuilder.forAddress(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), port))))
             .build()
             .start();
     gatehouse.verify(server); // fails, naming them, if any method is served around the chain

@@ -1,0 +1,2 @@
+/** Server transport settings shared by the examples (not API). */
+package dev.gatehouse.examples.server;
