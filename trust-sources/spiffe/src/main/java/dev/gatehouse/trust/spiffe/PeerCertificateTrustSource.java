@@ -30,6 +30,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Date;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -37,6 +38,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLSession;
 
 /**
  * The {@code peer_certificate} trust source: the X.509-SVID a client presented over mTLS that this
@@ -85,6 +89,15 @@ public final class PeerCertificateTrustSource implements TrustSource {
   private final Map<TrustDomain, Grant> allowDomains;
   private final Clock clock;
   private final int maxChainLength;
+
+  /**
+   * Chains validated per TLS session, dropped with the session (weak keys) and with this source: a
+   * changed bundle builds a new source, whose cache starts empty.
+   */
+  private final Map<SSLSession, Validated> validatedSessions =
+      Collections.synchronizedMap(new WeakHashMap<>());
+
+  private final AtomicLong chainValidations = new AtomicLong();
 
   private PeerCertificateTrustSource(
       Map<TrustDomain, Set<X509Certificate>> bundles,
@@ -148,26 +161,43 @@ public final class PeerCertificateTrustSource implements TrustSource {
     X509Certificate leaf = chain.get(0);
     Instant now = clock.instant();
 
-    SvidLeaf.Result read = SvidLeaf.spiffeId(leaf);
-    if (!read.ok()) {
-      return refuse(read.problem());
+    SpiffeId id;
+    Validated cached = request.sslSession().map(validatedSessions::get).orElse(null);
+    if (cached != null && cached.leaf.equals(leaf) && cached.covers(now)) {
+      // Validated on this TLS session by this source (same bundles), still within every
+      // certificate's validity: the chain cannot have changed within one session.
+      id = cached.id;
+    } else {
+      SvidLeaf.Result read = SvidLeaf.spiffeId(leaf);
+      if (!read.ok()) {
+        return refuse(read.problem());
+      }
+      id = read.id();
+      TrustDomain td = id.trustDomain();
+      Set<TrustAnchor> domainAnchors = anchors.get(td);
+      if (domainAnchors == null) {
+        return refuse("no bundle is configured for trust domain " + td + " (" + id + ")");
+      }
+      String problem = SvidLeaf.propertiesProblem(leaf);
+      if (problem == null) {
+        problem = SvidLeaf.validityProblem(leaf, now);
+      }
+      if (problem == null) {
+        chainValidations.incrementAndGet();
+        problem = chainProblem(chain, domainAnchors, bundles.get(td), now);
+      }
+      if (problem != null) {
+        return refuse(problem + " (" + id + ")");
+      }
+      SpiffeId validatedId = id;
+      request
+          .sslSession()
+          .ifPresent(
+              session ->
+                  validatedSessions.put(
+                      session, Validated.of(validatedId, leaf, chain, domainAnchors)));
     }
-    SpiffeId id = read.id();
     TrustDomain td = id.trustDomain();
-    Set<TrustAnchor> domainAnchors = anchors.get(td);
-    if (domainAnchors == null) {
-      return refuse("no bundle is configured for trust domain " + td + " (" + id + ")");
-    }
-    String problem = SvidLeaf.propertiesProblem(leaf);
-    if (problem == null) {
-      problem = SvidLeaf.validityProblem(leaf, now);
-    }
-    if (problem == null) {
-      problem = chainProblem(chain, domainAnchors, bundles.get(td), now);
-    }
-    if (problem != null) {
-      return refuse(problem + " (" + id + ")");
-    }
 
     Grant grant = allowIds.get(id);
     if (grant == null) {
@@ -237,6 +267,46 @@ public final class PeerCertificateTrustSource implements TrustSource {
 
   private static AuthResult refuse(String detail) {
     return AuthResult.rejected(Reason.INVALID_CERTIFICATE, detail);
+  }
+
+  /** How many chains this source validated with PKIX (for tests of the per-session cache). */
+  long chainValidations() {
+    return chainValidations.get();
+  }
+
+  /** A chain validated on one TLS session: its leaf, ID, and when every certificate is valid. */
+  private static final class Validated {
+    final SpiffeId id;
+    final X509Certificate leaf;
+    final Instant notBefore;
+    final Instant notAfter;
+
+    private Validated(SpiffeId id, X509Certificate leaf, Instant notBefore, Instant notAfter) {
+      this.id = id;
+      this.leaf = leaf;
+      this.notBefore = notBefore;
+      this.notAfter = notAfter;
+    }
+
+    /** The window in which every presented certificate and every anchor of the domain is valid. */
+    static Validated of(
+        SpiffeId id, X509Certificate leaf, List<X509Certificate> chain, Set<TrustAnchor> anchors) {
+      Instant from = Instant.MIN;
+      Instant until = Instant.MAX;
+      List<X509Certificate> all = new ArrayList<>(chain);
+      anchors.forEach(a -> all.add(a.getTrustedCert()));
+      for (X509Certificate c : all) {
+        Instant nb = c.getNotBefore().toInstant();
+        Instant na = c.getNotAfter().toInstant();
+        from = nb.isAfter(from) ? nb : from;
+        until = na.isBefore(until) ? na : until;
+      }
+      return new Validated(id, leaf, from, until);
+    }
+
+    boolean covers(Instant now) {
+      return !now.isBefore(notBefore) && !now.isAfter(notAfter);
+    }
   }
 
   /** Never shows anything but configuration. */

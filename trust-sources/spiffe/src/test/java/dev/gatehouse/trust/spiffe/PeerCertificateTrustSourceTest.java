@@ -10,6 +10,7 @@ import dev.gatehouse.spi.AuthResult.Outcome;
 import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.spi.Reason;
+import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.trust.jwt.CertificateThumbprint;
 import dev.gatehouse.trust.spiffe.TestPki.Issued;
 import dev.gatehouse.trust.spiffe.TestPki.Spec;
@@ -64,6 +65,47 @@ class PeerCertificateTrustSourceTest {
 
   private static Issued leafA(Spec spec) {
     return TestPki.leaf(CA_A, spec);
+  }
+
+  @Test
+  void authenticate_sameTlsSessionTwice_chainValidatedOnce() {
+    PeerCertificateTrustSource source = source();
+    Issued leaf = leafA(Spec.svid(WORKER));
+    javax.net.ssl.SSLSession session = TestPki.session(leaf.presented());
+    IncomingCall call = IncomingCall.of("p.S/M", new Metadata(), null, session);
+    assertEquals(Outcome.AUTHENTICATED, source.authenticate(call).outcome());
+    assertEquals(Outcome.AUTHENTICATED, source.authenticate(call).outcome());
+    assertEquals(1, source.chainValidations());
+    // Another session with the same certificate is validated again.
+    assertEquals(Outcome.AUTHENTICATED, call(source, leaf.presented()).outcome());
+    assertEquals(2, source.chainValidations());
+  }
+
+  @Test
+  void authenticate_cachedSessionAfterLeafExpired_refused() {
+    MutableClock clock = new MutableClock(TestPki.NOW);
+    PeerCertificateTrustSource source = builder().clock(clock).build();
+    Issued leaf = leafA(Spec.svid(WORKER));
+    IncomingCall call =
+        IncomingCall.of("p.S/M", new Metadata(), null, TestPki.session(leaf.presented()));
+    assertEquals(Outcome.AUTHENTICATED, source.authenticate(call).outcome());
+    clock.set(leaf.cert().getNotAfter().toInstant().plusSeconds(1));
+    assertRefused(source.authenticate(call), Reason.INVALID_CERTIFICATE, "expired");
+  }
+
+  @Test
+  void authenticate_cachedSessionButAnotherSourceWithoutThatBundle_refused() {
+    // A changed bundle builds a new source: nothing validated by the old one carries over.
+    Issued leaf = leafA(Spec.svid(WORKER));
+    IncomingCall call =
+        IncomingCall.of("p.S/M", new Metadata(), null, TestPki.session(leaf.presented()));
+    assertEquals(Outcome.AUTHENTICATED, source().authenticate(call).outcome());
+    PeerCertificateTrustSource withoutA =
+        PeerCertificateTrustSource.newBuilder()
+            .addBundle(B, List.of(CA_B.cert()))
+            .allowTrustDomain(B, Set.of(), Set.of())
+            .build();
+    assertRefused(withoutA.authenticate(call), Reason.INVALID_CERTIFICATE, "no bundle");
   }
 
   @Test
