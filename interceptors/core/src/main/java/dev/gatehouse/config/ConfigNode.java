@@ -100,10 +100,47 @@ public final class ConfigNode {
     return map.get(key);
   }
 
+  /**
+   * The error for a required {@code key} that is absent: when a present key is a likely typo of it
+   * (at most two edits away, e.g. {@code service_nmae}, {@code jwks_url}), the error names that
+   * unknown field and suggests {@code key}; otherwise {@code key} with {@code message}.
+   */
+  public ConfigException missing(String key, String message) {
+    for (String present : map.keySet()) {
+      if (!consumed.contains(present) && !present.equals(key) && editDistance(present, key) <= 2) {
+        return new ConfigException(path(present), "unknown field (did you mean " + key + "?)");
+      }
+    }
+    return new ConfigException(path(key), message);
+  }
+
+  /** Levenshtein distance, for short field names only. */
+  private static int editDistance(String a, String b) {
+    if (Math.abs(a.length() - b.length()) > 2 || a.length() > 64 || b.length() > 64) {
+      return Integer.MAX_VALUE;
+    }
+    int[] prev = new int[b.length() + 1];
+    int[] cur = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      prev[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      cur[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+      }
+      int[] t = prev;
+      prev = cur;
+      cur = t;
+    }
+    return prev[b.length()];
+  }
+
   /** A required, non-blank string. */
   public String requiredString(String key) {
     if (!map.containsKey(key)) {
-      throw new ConfigException(path(key), "is required");
+      throw missing(key, "is required");
     }
     String s = string(key, null);
     if (s.isBlank()) {

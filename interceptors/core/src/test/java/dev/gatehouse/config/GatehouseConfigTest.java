@@ -106,6 +106,17 @@ class GatehouseConfigTest {
   }
 
   @Test
+  void parse_typoOfRequiredField_namesTheUnknownFieldAndSuggests() {
+    ConfigException e = fails("service_nmae: a\n");
+    assertEquals("service_nmae", e.field());
+    assertTrue(
+        e.getMessage().contains("unknown field (did you mean service_name?)"), e.getMessage());
+    ConfigException missing = fails("dev_mode: false\n");
+    assertEquals("service_name", missing.field());
+    assertTrue(missing.getMessage().contains("is required"), missing.getMessage());
+  }
+
+  @Test
   void parse_duplicateKey_refused() {
     ConfigException e = fails("service_name: a\nservice_name: b\n");
     assertTrue(e.getMessage().contains("duplicate"), e.getMessage());

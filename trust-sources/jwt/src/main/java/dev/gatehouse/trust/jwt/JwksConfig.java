@@ -34,6 +34,11 @@ public record JwksConfig(Optional<URI> jwksUri, Optional<Path> jwksFile) {
     boolean hasUri = o.has("jwks_uri");
     boolean hasFile = o.has("jwks_file");
     if (hasUri == hasFile) {
+      if (!hasUri) {
+        String both = "exactly one of jwks_uri and jwks_file";
+        ConfigException typo = o.missing("jwks_file", both);
+        throw typo.field().equals(o.path("jwks_file")) ? o.missing("jwks_uri", both) : typo;
+      }
       throw new ConfigException(o.path("jwks_uri"), "exactly one of jwks_uri and jwks_file");
     }
     if (hasFile) {

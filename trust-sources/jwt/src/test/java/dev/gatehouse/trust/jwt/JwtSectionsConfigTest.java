@@ -2,6 +2,7 @@ package dev.gatehouse.trust.jwt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigSections;
@@ -128,6 +129,22 @@ class JwtSectionsConfigTest {
                 "service_name: a\nuser_jwt:\n  issuers:\n    - { issuer: i, audiences: [a],"
                     + " jwks_file: billing.jwks.json, jwks_uri: \"https://x/j\" }\n")
             .field());
+  }
+
+  @Test
+  void parse_typoOfKeySourceField_namesTheUnknownFieldAndSuggests() {
+    ConfigException url =
+        fails(
+            "service_name: a\nuser_jwt:\n  issuers:\n    - { issuer: i, audiences: [a],"
+                + " jwks_url: \"https://x/j\" }\n");
+    assertEquals("user_jwt.issuers[0].jwks_url", url.field());
+    assertTrue(url.getMessage().contains("did you mean jwks_uri?"), url.getMessage());
+    ConfigException file =
+        fails(
+            "service_name: a\nuser_jwt:\n  issuers:\n    - { issuer: i, audiences: [a],"
+                + " jwks_fle: billing.jwks.json }\n");
+    assertEquals("user_jwt.issuers[0].jwks_fle", file.field());
+    assertTrue(file.getMessage().contains("did you mean jwks_file?"), file.getMessage());
   }
 
   @Test
