@@ -19,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -46,6 +47,8 @@ final class IssuerKeys implements AutoCloseable {
 
   private CompletableFuture<Void> inflight;
   private long nextRefreshAllowed = Long.MIN_VALUE;
+  private final AtomicInteger blocked = new AtomicInteger();
+  private final AtomicInteger peakBlocked = new AtomicInteger();
 
   /** The outcome of a key lookup: a key, or a reason why there is none. */
   static final class Lookup {
@@ -247,24 +250,38 @@ final class IssuerKeys implements AutoCloseable {
       return unchanged ? null : current;
     }
     if (!mine) {
+      enterBlocked();
       try {
         wait.get(2 * fetchTimeoutMillis, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         if (e instanceof InterruptedException) {
           Thread.currentThread().interrupt();
         }
+      } finally {
+        blocked.decrementAndGet();
       }
       return source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
     }
+    enterBlocked();
     try {
       logger.fine("issuer " + issuer + ": unknown kid, refreshing JWKS");
       return source.getJWKSet(JWKSetCacheRefreshEvaluator.referenceComparison(stale), now, null);
     } finally {
+      blocked.decrementAndGet();
       synchronized (this) {
         inflight = null;
       }
       wait.complete(null);
     }
+  }
+
+  private void enterBlocked() {
+    peakBlocked.accumulateAndGet(blocked.incrementAndGet(), Math::max);
+  }
+
+  /** The most callers that were ever blocked at once on a key fetch of this set (tests). */
+  int peakBlocked() {
+    return peakBlocked.get();
   }
 
   /** The exception's type and its cause's type; never a message (it could quote input). */
