@@ -68,6 +68,11 @@ public final class JwtVerifier implements AutoCloseable {
     return keys.names();
   }
 
+  /** The key selection (a reload hands its key caches on to the next verifier). */
+  KeySelector keySelector() {
+    return keys;
+  }
+
   /** The shared settings. */
   public JwtSettings settings() {
     return settings;
