@@ -6,9 +6,9 @@ import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.source.JWKSetBasedJWKSource;
 import com.nimbusds.jose.jwk.source.JWKSetCacheRefreshEvaluator;
 import com.nimbusds.jose.jwk.source.JWKSetSource;
+import com.nimbusds.jose.jwk.source.JWKSetUnavailableException;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
-import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.jwk.source.URLBasedJWKSetSource;
 import com.nimbusds.jose.proc.SecurityContext;
 import dev.gatehouse.spi.Reason;
@@ -27,10 +27,16 @@ import java.util.logging.Logger;
 /**
  * The fetched and cached keys of one key location (a JWKS URL, file or in-memory set) under one
  * algorithm allow-list: a Nimbus {@link JWKSource} built with {@link JWKSourceBuilder} (cache,
- * scheduled refresh ahead of expiry, rate limit, outage tolerance) over a {@link KeyFilter}, plus
- * key selection by {@code kid}. An unknown {@code kid} triggers at most one refresh per {@link
- * IssuerKeys#REFRESH_INTERVAL_MILLIS}; concurrent callers wait for the refresh in flight instead of
- * starting another.
+ * scheduled refresh ahead of expiry, outage tolerance) over a {@link KeyFilter}, plus key selection
+ * by {@code kid}.
+ *
+ * <p>Fetch pacing. After a failed fetch, further fetches fail fast for a short backoff on the
+ * configured clock ({@link #BACKOFF_MIN_MILLIS} doubling to at most {@link #BACKOFF_MAX_MILLIS}),
+ * so a cache that is empty or failing recovers within about two seconds of the provider's return
+ * without hammering it meanwhile. With keys cached, an unknown {@code kid} triggers at most one
+ * successful refresh per {@link IssuerKeys#REFRESH_INTERVAL_MILLIS} (a failed refresh does not
+ * spend the window; the backoff paces it); concurrent callers wait for the refresh in flight
+ * instead of starting another.
  *
  * <p>Reference-counted: a configuration reload that keeps an issuer's key location and algorithms
  * hands the same cache to the rebuilt {@link KeySets} ({@link #retain()}), so keys cached before
@@ -44,6 +50,9 @@ final class KeyCache {
   private static final long REFRESH_AHEAD_MILLIS = IssuerKeys.REFRESH_AHEAD_MILLIS;
   private static final int JWKS_SIZE_LIMIT = IssuerKeys.JWKS_SIZE_LIMIT;
 
+  static final long BACKOFF_MIN_MILLIS = 250;
+  static final long BACKOFF_MAX_MILLIS = 2_000;
+
   final String issuer;
   private final KeySource keys;
   private final List<String> algorithms;
@@ -53,6 +62,10 @@ final class KeyCache {
   private final JWKSetSource<SecurityContext> source;
   private final JWKSource<SecurityContext> jwkSource;
   private final long fetchTimeoutMillis;
+
+  private final Object pacing = new Object();
+  private int failures;
+  private long nextAttempt = Long.MIN_VALUE;
 
   private CompletableFuture<Void> inflight;
   private long nextRefreshAllowed = Long.MIN_VALUE;
@@ -104,10 +117,12 @@ final class KeyCache {
                 keys.url(), new BoundedRetriever(fetchTimeoutMillis, JWKS_SIZE_LIMIT, executor))
             : new FileJwkSetSource(keys.path(), JWKS_SIZE_LIMIT);
     this.jwkSource =
-        JWKSourceBuilder.create(filter.over(raw))
+        JWKSourceBuilder.create(new Paced(filter.over(raw)))
             .cache(CACHE_TTL_MILLIS, fetchTimeoutMillis)
             .refreshAheadCache(REFRESH_AHEAD_MILLIS, null, executor, false, scheduler, false)
-            .rateLimited(REFRESH_INTERVAL_MILLIS)
+            // Not Nimbus' rate limit: it counted failed fetches too, so an empty cache stayed
+            // empty for up to 30 s after the provider came back. Paced and refresh() pace instead.
+            .rateLimited(false)
             .outageTolerant(outageToleranceMillis)
             .retrying(false)
             .build();
@@ -169,8 +184,6 @@ final class KeyCache {
     JWKSet fresh;
     try {
       fresh = refresh(set, now);
-    } catch (RateLimitReachedException e) {
-      return Lookup.rejected(first.reason, first.detail + " (refresh rate-limited)", false);
     } catch (KeySourceException | RuntimeException e) {
       return Lookup.unavailable(
           "keys of issuer " + issuer + " cannot be refreshed (" + describe(e) + ")");
@@ -272,10 +285,64 @@ final class KeyCache {
       return source.getJWKSet(JWKSetCacheRefreshEvaluator.referenceComparison(stale), now, null);
     } finally {
       blocked.decrementAndGet();
+      boolean failed = failing();
       synchronized (this) {
         inflight = null;
+        if (failed) {
+          // A failed refresh does not spend the window: the backoff paces the next attempt.
+          nextRefreshAllowed = now;
+        }
       }
       wait.complete(null);
+    }
+  }
+
+  /** Whether the last fetch failed. */
+  private boolean failing() {
+    synchronized (pacing) {
+      return failures > 0;
+    }
+  }
+
+  /**
+   * Paces fetches (below the outage-tolerant layer, so cached keys still serve): after a failed
+   * fetch, every fetch before the backoff has passed fails at once without reaching the provider.
+   */
+  private final class Paced implements JWKSetSource<SecurityContext> {
+    private final JWKSetSource<SecurityContext> delegate;
+
+    Paced(JWKSetSource<SecurityContext> delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public JWKSet getJWKSet(JWKSetCacheRefreshEvaluator eval, long now, SecurityContext ctx)
+        throws KeySourceException {
+      synchronized (pacing) {
+        if (failures > 0 && now < nextAttempt) {
+          throw new JWKSetUnavailableException("backing off after a failed JWKS fetch", null);
+        }
+      }
+      try {
+        JWKSet set = delegate.getJWKSet(eval, now, ctx);
+        synchronized (pacing) {
+          failures = 0;
+        }
+        return set;
+      } catch (KeySourceException | RuntimeException e) {
+        synchronized (pacing) {
+          failures = Math.min(failures + 1, 16);
+          long backoff =
+              Math.min(BACKOFF_MAX_MILLIS, BACKOFF_MIN_MILLIS << Math.min(failures - 1, 8));
+          nextAttempt = now + backoff;
+        }
+        throw e;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      delegate.close();
     }
   }
 
