@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
@@ -38,6 +39,10 @@ import java.util.logging.Logger;
  * spend the window; the backoff paces it); concurrent callers wait for the refresh in flight
  * instead of starting another.
  *
+ * <p>Blocked callers are bounded: at most {@link #MAX_BLOCKED} calls at a time may wait on a fetch
+ * or refresh of this key set (one thread each); any other call that would have to wait is answered
+ * {@link Lookup#unavailable unavailable} at once. A call whose key is cached never waits.
+ *
  * <p>Reference-counted: a configuration reload that keeps an issuer's key location and algorithms
  * hands the same cache to the rebuilt {@link KeySets} ({@link #retain()}), so keys cached before
  * the reload (possibly riding out an outage) keep serving. The last {@link #release()} closes it.
@@ -50,6 +55,7 @@ final class KeyCache {
   private static final long REFRESH_AHEAD_MILLIS = IssuerKeys.REFRESH_AHEAD_MILLIS;
   private static final int JWKS_SIZE_LIMIT = IssuerKeys.JWKS_SIZE_LIMIT;
 
+  static final int MAX_BLOCKED = 16;
   static final long BACKOFF_MIN_MILLIS = 250;
   static final long BACKOFF_MAX_MILLIS = 2_000;
 
@@ -66,6 +72,10 @@ final class KeyCache {
   private final Object pacing = new Object();
   private int failures;
   private long nextAttempt = Long.MIN_VALUE;
+  private long lastSuccess = Long.MIN_VALUE;
+  // Until when the cache layer holds a set (so a read cannot block); tracked on the same times.
+  private long cachedUntil = Long.MIN_VALUE;
+  private final Semaphore permits = new Semaphore(MAX_BLOCKED);
 
   private CompletableFuture<Void> inflight;
   private long nextRefreshAllowed = Long.MIN_VALUE;
@@ -109,6 +119,7 @@ final class KeyCache {
             public void close() {}
           };
       this.jwkSource = new JWKSetBasedJWKSource<>(source);
+      this.cachedUntil = Long.MAX_VALUE;
       return;
     }
     JWKSetSource<SecurityContext> raw =
@@ -171,15 +182,28 @@ final class KeyCache {
    */
   Lookup select(String kid, String alg, long now) {
     JWKSet set;
+    boolean mayBlock = mayBlock(now);
+    if (mayBlock && !enterBlocked()) {
+      return tooManyWaiting();
+    }
     try {
       set = source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
     } catch (KeySourceException | RuntimeException e) {
       return Lookup.unavailable(
           "keys of issuer " + issuer + " cannot be fetched (" + describe(e) + ")");
+    } finally {
+      if (mayBlock) {
+        leaveBlocked();
+      }
     }
     Lookup first = pick(set, kid, alg);
     if (!first.retry) {
       return first;
+    }
+    if (!enterBlocked()) {
+      // Retryable on purpose: a caller whose kid was just rotated in succeeds once the refresh
+      // in flight has landed, while UNKNOWN_KEY would tell it its credential is bad.
+      return tooManyWaiting();
     }
     JWKSet fresh;
     try {
@@ -187,12 +211,30 @@ final class KeyCache {
     } catch (KeySourceException | RuntimeException e) {
       return Lookup.unavailable(
           "keys of issuer " + issuer + " cannot be refreshed (" + describe(e) + ")");
+    } finally {
+      leaveBlocked();
     }
     if (fresh == null) {
       return Lookup.rejected(first.reason, first.detail + " (refresh rate-limited)", false);
     }
     Lookup second = pick(fresh, kid, alg);
     return second.retry ? Lookup.rejected(second.reason, second.detail, false) : second;
+  }
+
+  private Lookup tooManyWaiting() {
+    return Lookup.unavailable(
+        "keys of issuer "
+            + issuer
+            + " are being fetched and "
+            + MAX_BLOCKED
+            + " calls already wait for them");
+  }
+
+  /** Whether reading the cached set at {@code now} may have to fetch (and so block). */
+  private boolean mayBlock(long now) {
+    synchronized (pacing) {
+      return now >= cachedUntil;
+    }
   }
 
   private Lookup pick(JWKSet set, String kid, String alg) {
@@ -267,24 +309,19 @@ final class KeyCache {
       return unchanged ? null : current;
     }
     if (!mine) {
-      enterBlocked();
       try {
         wait.get(2 * fetchTimeoutMillis, TimeUnit.MILLISECONDS);
       } catch (Exception e) {
         if (e instanceof InterruptedException) {
           Thread.currentThread().interrupt();
         }
-      } finally {
-        blocked.decrementAndGet();
       }
       return source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
     }
-    enterBlocked();
     try {
       logger.fine("issuer " + issuer + ": unknown kid, refreshing JWKS");
       return source.getJWKSet(JWKSetCacheRefreshEvaluator.referenceComparison(stale), now, null);
     } finally {
-      blocked.decrementAndGet();
       boolean failed = failing();
       synchronized (this) {
         inflight = null;
@@ -320,6 +357,7 @@ final class KeyCache {
         throws KeySourceException {
       synchronized (pacing) {
         if (failures > 0 && now < nextAttempt) {
+          servedFromOutageCache(now);
           throw new JWKSetUnavailableException("backing off after a failed JWKS fetch", null);
         }
       }
@@ -327,10 +365,13 @@ final class KeyCache {
         JWKSet set = delegate.getJWKSet(eval, now, ctx);
         synchronized (pacing) {
           failures = 0;
+          lastSuccess = now;
+          cachedUntil = now + CACHE_TTL_MILLIS;
         }
         return set;
       } catch (KeySourceException | RuntimeException e) {
         synchronized (pacing) {
+          servedFromOutageCache(now);
           failures = Math.min(failures + 1, 16);
           long backoff =
               Math.min(BACKOFF_MAX_MILLIS, BACKOFF_MIN_MILLIS << Math.min(failures - 1, 8));
@@ -340,14 +381,34 @@ final class KeyCache {
       }
     }
 
+    /**
+     * A failed fetch at {@code now}: the outage-tolerant layer serves (and the cache keeps) the
+     * last good set while it is within the outage tolerance. Called holding {@code pacing}.
+     */
+    private void servedFromOutageCache(long now) {
+      if (lastSuccess != Long.MIN_VALUE && now - lastSuccess < outageToleranceMillis) {
+        cachedUntil = now + CACHE_TTL_MILLIS;
+      }
+    }
+
     @Override
     public void close() throws IOException {
       delegate.close();
     }
   }
 
-  private void enterBlocked() {
+  /** Takes one of the {@link #MAX_BLOCKED} places of callers that may wait; false if none. */
+  private boolean enterBlocked() {
+    if (!permits.tryAcquire()) {
+      return false;
+    }
     peakBlocked.accumulateAndGet(blocked.incrementAndGet(), Math::max);
+    return true;
+  }
+
+  private void leaveBlocked() {
+    blocked.decrementAndGet();
+    permits.release();
   }
 
   /** The most callers that were ever blocked at once on a key fetch of this set (tests). */
