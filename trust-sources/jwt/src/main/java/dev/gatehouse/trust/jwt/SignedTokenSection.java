@@ -21,7 +21,8 @@ import java.util.Optional;
  * The {@code internal.signed_token} section of the configuration file: signed service tokens, built
  * into a {@link SignedTokenTrustSource}. Register {@link #provider()} to read it. On reload the new
  * source continues the old one's replay cache, and keeps its verifier (and key caches) when only
- * grants, cluster ids or replay settings changed.
+ * grants, cluster ids or replay settings changed; otherwise every issuer whose key location and
+ * algorithms are unchanged keeps its cached keys.
  *
  * @param header credential header (default {@code authorization}, value {@code Bearer <jwt>})
  * @param maxTtl longest accepted token lifetime (default 900 s, at most 3600 s)
@@ -182,6 +183,8 @@ public record SignedTokenSection(
               .map(SignedTokenTrustSource.class::cast);
       // A reload must not open a replay window: the new source keeps the old one's seen tokens.
       before.ifPresent(b::continueReplayCacheOf);
+      // Otherwise issuers whose jwks_uri/jwks_file and algorithms are unchanged keep their keys.
+      before.ifPresent(b::reuseKeysOf);
       // Only grants, cluster ids or replay settings changed: keep the keys and their caches.
       if (previous.isPresent() && previous.get().section().sameVerifier(c)) {
         before.ifPresent(b::shareVerifierOf);

@@ -297,6 +297,7 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     private int replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE;
     private ReplayCache inheritedReplayCache;
     private SignedTokenTrustSource sharedFrom;
+    private SignedTokenTrustSource keysOf;
     private boolean requireBinding;
     private final JwtSettings.Builder settings = JwtSettings.newBuilder();
 
@@ -357,6 +358,18 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
      */
     public Builder shareVerifierOf(SignedTokenTrustSource previous) {
       this.sharedFrom = requireNonNull(previous, "previous");
+      return this;
+    }
+
+    /**
+     * Keeps the cached keys of the source this one replaces (a configuration reload) when the
+     * verifier itself cannot be shared (issuers added or removed, or skew, max TTL or service name
+     * changed): every issuer whose key location (JWKS URL or file) and algorithms are unchanged
+     * shares its keys and their cache instead of fetching them again. Ignored when {@link
+     * #shareVerifierOf} applies.
+     */
+    public Builder reuseKeysOf(SignedTokenTrustSource previous) {
+      this.keysOf = requireNonNull(previous, "previous");
       return this;
     }
 
@@ -450,7 +463,10 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
       JwtVerifier verifier =
           JwtVerifier.newBuilder(shared)
               .headerPolicy(HeaderPolicy.newBuilder().allowedTypes(List.of("JWT")).build())
-              .keySelector(IssuerKeySelector.of(shared, anchors))
+              .keySelector(
+                  keysOf == null
+                      ? IssuerKeySelector.of(shared, anchors)
+                      : IssuerKeySelector.of(shared, anchors, keysOf.verifier))
               .claimsPolicy(
                   ClaimsPolicy.newBuilder().requireIssuedAt(true).maxLifetime(maxTtl).build())
               .build();

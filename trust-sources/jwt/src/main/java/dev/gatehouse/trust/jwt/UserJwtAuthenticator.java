@@ -153,8 +153,21 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
     private String scopesClaim = "scope";
     private final JwtSettings.Builder settings = JwtSettings.newBuilder();
     private List<String> allowedTypes = List.of("JWT", "at+jwt");
+    private UserJwtAuthenticator keysOf;
 
     private Builder() {}
+
+    /**
+     * Keeps the cached keys of the authenticator this one replaces (a configuration reload): every
+     * issuer whose key location (JWKS URL or file) and algorithms are unchanged shares its keys and
+     * their cache (which may be riding out an outage) instead of fetching them again; audiences,
+     * claims paths and the other settings are this builder's. Closing {@code previous} afterwards
+     * leaves the shared keys running until this authenticator is closed too.
+     */
+    public Builder reuseKeysOf(UserJwtAuthenticator previous) {
+      this.keysOf = requireNonNull(previous, "previous");
+      return this;
+    }
 
     /** Trusts an issuer whose keys are at {@code jwksUri}, with the default algorithms. */
     public Builder addIssuer(String issuer, String jwksUri, Collection<String> audiences) {
@@ -296,7 +309,10 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
                       .allowHeaders(List.of("x5t"))
                       .allowedTypes(allowedTypes)
                       .build())
-              .keySelector(IssuerKeySelector.of(shared, anchors))
+              .keySelector(
+                  keysOf == null
+                      ? IssuerKeySelector.of(shared, anchors)
+                      : IssuerKeySelector.of(shared, anchors, keysOf.verifier))
               .claimsPolicy(ClaimsPolicy.newBuilder().build())
               .build();
       return new UserJwtAuthenticator(verifier, this);

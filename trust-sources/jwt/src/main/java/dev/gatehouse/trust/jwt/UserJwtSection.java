@@ -126,6 +126,12 @@ public record UserJwtSection(
               .rolesClaim(c.rolesClaim())
               .scopesClaim(c.scopesClaim())
               .clockSkew(c.clockSkew());
+      // Issuers whose jwks_uri/jwks_file and algorithms are unchanged keep their cached keys.
+      previous
+          .map(Previous::authenticator)
+          .filter(UserJwtAuthenticator.class::isInstance)
+          .map(UserJwtAuthenticator.class::cast)
+          .ifPresent(b::reuseKeysOf);
       for (Issuer i : c.issuers()) {
         b.addIssuer(
             TrustedIssuer.newBuilder(i.issuer())

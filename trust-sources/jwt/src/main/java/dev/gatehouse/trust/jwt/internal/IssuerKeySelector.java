@@ -35,6 +35,26 @@ public final class IssuerKeySelector implements KeySelector {
     return new IssuerKeySelector(new KeySets(settings, anchors, KeyFilter::forIssuer));
   }
 
+  /**
+   * Like {@link #of(JwtSettings, Collection)}, for a configuration reload: every issuer whose key
+   * location (URL or file), algorithms, fetch timeout and outage tolerance are those it had in
+   * {@code previous} keeps that verifier's cached keys (shared, not copied, and not fetched again);
+   * the others are fetched anew. Closing {@code previous} afterwards leaves the shared keys
+   * running.
+   *
+   * @param previous the verifier this selector's verifier replaces; a verifier that does not select
+   *     by issuer, or is already closed, shares nothing
+   */
+  public static IssuerKeySelector of(
+      JwtSettings settings, Collection<TrustAnchor> issuers, JwtVerifier previous) {
+    requireNonNull(settings, "settings");
+    requireNonNull(previous, "previous");
+    List<TrustAnchor> anchors = List.copyOf(requireNonNull(issuers, "issuers"));
+    KeySets before =
+        previous.keySelector() instanceof IssuerKeySelector selector ? selector.keys : null;
+    return new IssuerKeySelector(new KeySets(settings, anchors, KeyFilter::forIssuer, before));
+  }
+
   @Override
   public Set<String> names() {
     return keys.names();

@@ -1,37 +1,16 @@
 package dev.gatehouse.trust.jwt.internal;
 
-import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.JWK;
-import com.nimbusds.jose.jwk.JWKSet;
-import com.nimbusds.jose.jwk.source.JWKSetBasedJWKSource;
-import com.nimbusds.jose.jwk.source.JWKSetCacheRefreshEvaluator;
-import com.nimbusds.jose.jwk.source.JWKSetSource;
-import com.nimbusds.jose.jwk.source.JWKSource;
-import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
-import com.nimbusds.jose.jwk.source.RateLimitReachedException;
-import com.nimbusds.jose.jwk.source.URLBasedJWKSetSource;
-import com.nimbusds.jose.proc.SecurityContext;
 import dev.gatehouse.spi.Reason;
-import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
- * The keys of one {@link TrustAnchor} (an issuer, or a SPIFFE trust domain): a Nimbus {@link
- * JWKSource} built with {@link JWKSourceBuilder} (cache, scheduled refresh ahead of expiry, rate
- * limit, outage tolerance) over a {@link KeyFilter}, plus issuer-bound key selection. An unknown
- * {@code kid} triggers at most one refresh per issuer per {@link #REFRESH_INTERVAL_MILLIS};
- * concurrent callers wait for the refresh in flight instead of starting another.
+ * The keys of one {@link TrustAnchor} (an issuer, or a SPIFFE trust domain) in one configuration
+ * generation: the anchor as configured now (name, algorithms, audiences) over a {@link KeyCache}
+ * that fetches and caches the keys. A reload that keeps the anchor's key location and algorithms
+ * builds a new {@code IssuerKeys} (new audiences apply at once) over the same {@link KeyCache}.
  */
-final class IssuerKeys implements AutoCloseable {
-  private static final Logger logger = Logger.getLogger(IssuerKeys.class.getName());
-
+final class IssuerKeys {
   static final long REFRESH_INTERVAL_MILLIS = 30_000;
   static final long CACHE_TTL_MILLIS = 5 * 60_000;
   static final long REFRESH_AHEAD_MILLIS = 60_000;
@@ -40,12 +19,7 @@ final class IssuerKeys implements AutoCloseable {
   final TrustAnchor anchor;
   final String issuer;
   final List<String> algorithms;
-  private final JWKSetSource<SecurityContext> source;
-  private final JWKSource<SecurityContext> jwkSource;
-  private final long fetchTimeoutMillis;
-
-  private CompletableFuture<Void> inflight;
-  private long nextRefreshAllowed = Long.MIN_VALUE;
+  final KeyCache cache;
 
   /** The outcome of a key lookup: a key, or a reason why there is none. */
   static final class Lookup {
@@ -76,69 +50,12 @@ final class IssuerKeys implements AutoCloseable {
     }
   }
 
-  /**
-   * The keys of one key set (an issuer's JWKS or a trust domain's JWT bundle).
-   *
-   * @param filter the rules the key set must meet (see {@link KeyFilter})
-   */
-  @SuppressWarnings("unchecked")
-  IssuerKeys(
-      TrustAnchor anchor,
-      KeyFilter filter,
-      long fetchTimeoutMillis,
-      long outageToleranceMillis,
-      ExecutorService executor,
-      ScheduledExecutorService scheduler) {
+  /** The anchor's keys served by {@code cache} (whose reference this object now holds). */
+  IssuerKeys(TrustAnchor anchor, KeyCache cache) {
     this.anchor = anchor;
     this.issuer = anchor.name();
     this.algorithms = anchor.algorithms();
-    this.fetchTimeoutMillis = fetchTimeoutMillis;
-    KeySource keys = anchor.keys();
-    if (keys.kind() == KeySource.Kind.STATIC) {
-      JWKSet fixed = filter.apply(keys.jwkSet());
-      this.source =
-          new JWKSetSource<>() {
-            @Override
-            public JWKSet getJWKSet(JWKSetCacheRefreshEvaluator e, long now, SecurityContext c) {
-              return fixed;
-            }
-
-            @Override
-            public void close() {}
-          };
-      this.jwkSource = new JWKSetBasedJWKSource<>(source);
-      return;
-    }
-    JWKSetSource<SecurityContext> raw =
-        keys.kind() == KeySource.Kind.URL
-            ? new URLBasedJWKSetSource<>(
-                keys.url(), new BoundedRetriever(fetchTimeoutMillis, JWKS_SIZE_LIMIT, executor))
-            : new FileJwkSetSource(keys.path(), JWKS_SIZE_LIMIT);
-    this.jwkSource =
-        JWKSourceBuilder.create(filter.over(raw))
-            .cache(CACHE_TTL_MILLIS, fetchTimeoutMillis)
-            .refreshAheadCache(REFRESH_AHEAD_MILLIS, null, executor, false, scheduler, false)
-            .rateLimited(REFRESH_INTERVAL_MILLIS)
-            .outageTolerant(outageToleranceMillis)
-            .retrying(false)
-            .build();
-    if (!(jwkSource instanceof JWKSetBasedJWKSource)) {
-      throw new IllegalStateException("unexpected JWKSource type " + jwkSource.getClass());
-    }
-    this.source = ((JWKSetBasedJWKSource<SecurityContext>) jwkSource).getJWKSetSource();
-  }
-
-  /** Loads the keys in the background so that the first call rarely waits. */
-  void prefetch(ExecutorService executor, java.time.Clock clock) {
-    executor.execute(
-        () -> {
-          try {
-            source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), clock.millis(), null);
-          } catch (KeySourceException | RuntimeException e) {
-            logger.warning(
-                "issuer " + issuer + ": initial JWKS fetch failed (" + describe(e) + ")");
-          }
-        });
+    this.cache = cache;
   }
 
   /**
@@ -148,140 +65,11 @@ final class IssuerKeys implements AutoCloseable {
    * @param alg the token's (allowed) algorithm
    */
   Lookup select(String kid, String alg, long now) {
-    JWKSet set;
-    try {
-      set = source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
-    } catch (KeySourceException | RuntimeException e) {
-      return Lookup.unavailable(
-          "keys of issuer " + issuer + " cannot be fetched (" + describe(e) + ")");
-    }
-    Lookup first = pick(set, kid, alg);
-    if (!first.retry) {
-      return first;
-    }
-    JWKSet fresh;
-    try {
-      fresh = refresh(set, now);
-    } catch (RateLimitReachedException e) {
-      return Lookup.rejected(first.reason, first.detail + " (refresh rate-limited)", false);
-    } catch (KeySourceException | RuntimeException e) {
-      return Lookup.unavailable(
-          "keys of issuer " + issuer + " cannot be refreshed (" + describe(e) + ")");
-    }
-    if (fresh == null) {
-      return Lookup.rejected(first.reason, first.detail + " (refresh rate-limited)", false);
-    }
-    Lookup second = pick(fresh, kid, alg);
-    return second.retry ? Lookup.rejected(second.reason, second.detail, false) : second;
+    return cache.select(kid, alg, now);
   }
 
-  private Lookup pick(JWKSet set, String kid, String alg) {
-    if (kid != null) {
-      JWK key = set.getKeyByKeyId(kid);
-      if (key == null) {
-        return Lookup.rejected(
-            Reason.UNKNOWN_KEY, "issuer " + issuer + " has no key kid " + LogSafe.quote(kid), true);
-      }
-      if (key.getAlgorithm() == null || !alg.equals(key.getAlgorithm().getName())) {
-        return Lookup.rejected(
-            Reason.ALGORITHM_NOT_ALLOWED,
-            "issuer "
-                + issuer
-                + " key kid "
-                + LogSafe.quote(kid)
-                + " is pinned to "
-                + key.getAlgorithm()
-                + ", token uses "
-                + alg,
-            false);
-      }
-      return Lookup.found(key);
-    }
-    List<JWK> eligible = new ArrayList<>();
-    for (JWK k : set.getKeys()) {
-      if (k.getAlgorithm() != null && alg.equals(k.getAlgorithm().getName())) {
-        eligible.add(k);
-      }
-    }
-    if (eligible.size() == 1) {
-      return Lookup.found(eligible.get(0));
-    }
-    if (eligible.isEmpty()) {
-      return Lookup.rejected(
-          Reason.UNKNOWN_KEY,
-          "issuer " + issuer + " has no " + alg + " key (token has no kid)",
-          true);
-    }
-    return Lookup.rejected(
-        Reason.UNKNOWN_KEY,
-        "token has no kid and issuer " + issuer + " has " + eligible.size() + " " + alg + " keys",
-        false);
-  }
-
-  /**
-   * Forces one refresh unless one ran within the interval; returns null when rate-limited and the
-   * cached set is still {@code stale}. A caller arriving while a refresh is in flight waits for it
-   * (bounded) and reads the result.
-   */
-  private JWKSet refresh(JWKSet stale, long now) throws KeySourceException {
-    CompletableFuture<Void> wait;
-    boolean mine = false;
-    synchronized (this) {
-      if (inflight != null) {
-        wait = inflight;
-      } else if (now >= nextRefreshAllowed) {
-        nextRefreshAllowed = now + REFRESH_INTERVAL_MILLIS;
-        inflight = new CompletableFuture<>();
-        wait = inflight;
-        mine = true;
-      } else {
-        wait = null;
-      }
-    }
-    if (wait == null) {
-      // Rate-limited. A refresh that finished since this caller read its set may have the key.
-      JWKSet current = source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
-      // Identity on purpose: the key source hands back the very set object until it refreshes.
-      @SuppressWarnings("ReferenceEquality")
-      boolean unchanged = current == stale;
-      return unchanged ? null : current;
-    }
-    if (!mine) {
-      try {
-        wait.get(2 * fetchTimeoutMillis, TimeUnit.MILLISECONDS);
-      } catch (Exception e) {
-        if (e instanceof InterruptedException) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
-    }
-    try {
-      logger.fine("issuer " + issuer + ": unknown kid, refreshing JWKS");
-      return source.getJWKSet(JWKSetCacheRefreshEvaluator.referenceComparison(stale), now, null);
-    } finally {
-      synchronized (this) {
-        inflight = null;
-      }
-      wait.complete(null);
-    }
-  }
-
-  /** The exception's type and its cause's type; never a message (it could quote input). */
-  private static String describe(Exception e) {
-    Throwable cause = e.getCause();
-    return e.getClass().getSimpleName()
-        + (cause == null ? "" : " caused by " + cause.getClass().getSimpleName());
-  }
-
-  @Override
-  public void close() {
-    try {
-      if (jwkSource instanceof JWKSetBasedJWKSource) {
-        ((JWKSetBasedJWKSource<SecurityContext>) jwkSource).close();
-      }
-    } catch (IOException | RuntimeException e) {
-      logger.log(Level.FINE, "closing JWKS source of " + issuer + " failed", e);
-    }
+  /** The most callers that were ever blocked at once on a key fetch of this set (tests). */
+  int peakBlocked() {
+    return cache.peakBlocked();
   }
 }

@@ -33,15 +33,16 @@ import java.util.Set;
  *       ALGORITHM_NOT_ALLOWED});
  *   <li>key: by {@code kid} in that set only; the key's pinned algorithm must equal the token's; no
  *       {@code kid} only when exactly one key fits; an unknown {@code kid} triggers one refresh (at
- *       most one per key set per 30 s), then {@code UNKNOWN_KEY}; keys that cannot be fetched make
- *       the result {@link JwtVerification#isUnavailable() unavailable};
+ *       most one successful refresh per key set per 30 s), then {@code UNKNOWN_KEY}; keys that
+ *       cannot be fetched make the result {@link JwtVerification#isUnavailable() unavailable};
  *   <li>signature ({@code BAD_SIGNATURE}), memoised per (token, key object) when the settings allow
  *       it;
  *   <li>claims ({@link ClaimsPolicy}).
  * </ol>
  *
  * <p>Thread-safe. A call blocks only when keys must be fetched, for at most about twice the fetch
- * timeout. {@link #close()} stops the key selector's background refresh threads.
+ * timeout, and at most 16 calls per key set block at once (the others are answered unavailable at
+ * once). {@link #close()} stops the key selector's background refresh threads.
  */
 public final class JwtVerifier implements AutoCloseable {
   private final JwtSettings settings;
@@ -66,6 +67,11 @@ public final class JwtVerifier implements AutoCloseable {
   /** The names of the configured key sets (issuers or trust domains). */
   public Set<String> issuers() {
     return keys.names();
+  }
+
+  /** The key selection (a reload hands its key caches on to the next verifier). */
+  KeySelector keySelector() {
+    return keys;
   }
 
   /** The shared settings. */

@@ -93,6 +93,21 @@ public abstract class KeySource {
     return InetAddresses.isInetAddress(h) && InetAddresses.forString(h).isLoopbackAddress();
   }
 
+  /**
+   * Whether {@code other} names the same key location: the same URL (compared as text, never
+   * resolved) or the same file. In-memory sets never match (there is nothing to keep).
+   */
+  final boolean sameLocation(KeySource other) {
+    if (other == null || other.kind != kind) {
+      return false;
+    }
+    return switch (kind) {
+      case URL -> url.toExternalForm().equals(other.url.toExternalForm());
+      case FILE -> file.equals(other.file);
+      default -> false;
+    };
+  }
+
   final Kind kind() {
     return kind;
   }

@@ -1,0 +1,440 @@
+package dev.gatehouse.trust.jwt.internal;
+
+import com.nimbusds.jose.KeySourceException;
+import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.source.JWKSetBasedJWKSource;
+import com.nimbusds.jose.jwk.source.JWKSetCacheRefreshEvaluator;
+import com.nimbusds.jose.jwk.source.JWKSetSource;
+import com.nimbusds.jose.jwk.source.JWKSetUnavailableException;
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.URLBasedJWKSetSource;
+import com.nimbusds.jose.proc.SecurityContext;
+import dev.gatehouse.spi.Reason;
+import dev.gatehouse.trust.jwt.internal.IssuerKeys.Lookup;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The fetched and cached keys of one key location (a JWKS URL, file or in-memory set) under one
+ * algorithm allow-list: a Nimbus {@link JWKSource} built with {@link JWKSourceBuilder} (cache,
+ * scheduled refresh ahead of expiry, outage tolerance) over a {@link KeyFilter}, plus key selection
+ * by {@code kid}.
+ *
+ * <p>Fetch pacing. After a failed fetch, further fetches fail fast for a short backoff on the
+ * configured clock ({@link #BACKOFF_MIN_MILLIS} doubling to at most {@link #BACKOFF_MAX_MILLIS}),
+ * so a cache that is empty or failing recovers within about two seconds of the provider's return
+ * without hammering it meanwhile. With keys cached, an unknown {@code kid} triggers at most one
+ * successful refresh per {@link IssuerKeys#REFRESH_INTERVAL_MILLIS} (a failed refresh does not
+ * spend the window; the backoff paces it); concurrent callers wait for the refresh in flight
+ * instead of starting another.
+ *
+ * <p>Blocked callers are bounded: at most {@link #MAX_BLOCKED} calls at a time may wait on a fetch
+ * or refresh of this key set (one thread each); any other call that would have to wait is answered
+ * {@link Lookup#unavailable unavailable} at once. A call whose key is cached never waits.
+ *
+ * <p>Reference-counted: a configuration reload that keeps an issuer's key location and algorithms
+ * hands the same cache to the rebuilt {@link KeySets} ({@link #retain()}), so keys cached before
+ * the reload (possibly riding out an outage) keep serving. The last {@link #release()} closes it.
+ */
+final class KeyCache {
+  private static final Logger logger = Logger.getLogger(KeyCache.class.getName());
+
+  private static final long REFRESH_INTERVAL_MILLIS = IssuerKeys.REFRESH_INTERVAL_MILLIS;
+  private static final long CACHE_TTL_MILLIS = IssuerKeys.CACHE_TTL_MILLIS;
+  private static final long REFRESH_AHEAD_MILLIS = IssuerKeys.REFRESH_AHEAD_MILLIS;
+  private static final int JWKS_SIZE_LIMIT = IssuerKeys.JWKS_SIZE_LIMIT;
+
+  static final int MAX_BLOCKED = 16;
+  static final long BACKOFF_MIN_MILLIS = 250;
+  static final long BACKOFF_MAX_MILLIS = 2_000;
+
+  final String issuer;
+  private final KeySource keys;
+  private final List<String> algorithms;
+  private final long outageToleranceMillis;
+  private final FetchThreads threads;
+  private final RefCount owners = new RefCount();
+  private final JWKSetSource<SecurityContext> source;
+  private final JWKSource<SecurityContext> jwkSource;
+  private final long fetchTimeoutMillis;
+
+  private final Object pacing = new Object();
+  private int failures;
+  private long nextAttempt = Long.MIN_VALUE;
+  private long lastSuccess = Long.MIN_VALUE;
+  // Until when the cache layer holds a set (so a read cannot block); tracked on the same times.
+  private long cachedUntil = Long.MIN_VALUE;
+  private final Semaphore permits = new Semaphore(MAX_BLOCKED);
+
+  private CompletableFuture<Void> inflight;
+  private long nextRefreshAllowed = Long.MIN_VALUE;
+  private final AtomicInteger blocked = new AtomicInteger();
+  private final AtomicInteger peakBlocked = new AtomicInteger();
+
+  /**
+   * The keys of one key set (an issuer's JWKS or a trust domain's JWT bundle). Holds one reference
+   * to {@code threads} until the last {@link #release()}.
+   *
+   * @param filter the rules the key set must meet (see {@link KeyFilter})
+   */
+  @SuppressWarnings("unchecked")
+  KeyCache(
+      TrustAnchor anchor,
+      KeyFilter filter,
+      long fetchTimeoutMillis,
+      long outageToleranceMillis,
+      FetchThreads threads) {
+    if (!threads.retain()) {
+      throw new IllegalStateException("key fetch threads already stopped");
+    }
+    this.issuer = anchor.name();
+    this.keys = anchor.keys();
+    this.algorithms = anchor.algorithms();
+    this.fetchTimeoutMillis = fetchTimeoutMillis;
+    this.outageToleranceMillis = outageToleranceMillis;
+    this.threads = threads;
+    ExecutorService executor = threads.executor;
+    ScheduledExecutorService scheduler = threads.scheduler;
+    if (keys.kind() == KeySource.Kind.STATIC) {
+      JWKSet fixed = filter.apply(keys.jwkSet());
+      this.source =
+          new JWKSetSource<>() {
+            @Override
+            public JWKSet getJWKSet(JWKSetCacheRefreshEvaluator e, long now, SecurityContext c) {
+              return fixed;
+            }
+
+            @Override
+            public void close() {}
+          };
+      this.jwkSource = new JWKSetBasedJWKSource<>(source);
+      this.cachedUntil = Long.MAX_VALUE;
+      return;
+    }
+    JWKSetSource<SecurityContext> raw =
+        keys.kind() == KeySource.Kind.URL
+            ? new URLBasedJWKSetSource<>(
+                keys.url(), new BoundedRetriever(fetchTimeoutMillis, JWKS_SIZE_LIMIT, executor))
+            : new FileJwkSetSource(keys.path(), JWKS_SIZE_LIMIT);
+    this.jwkSource =
+        JWKSourceBuilder.create(new Paced(filter.over(raw)))
+            .cache(CACHE_TTL_MILLIS, fetchTimeoutMillis)
+            .refreshAheadCache(REFRESH_AHEAD_MILLIS, null, executor, false, scheduler, false)
+            // Not Nimbus' rate limit: it counted failed fetches too, so an empty cache stayed
+            // empty for up to 30 s after the provider came back. Paced and refresh() pace instead.
+            .rateLimited(false)
+            .outageTolerant(outageToleranceMillis)
+            .retrying(false)
+            .build();
+    if (!(jwkSource instanceof JWKSetBasedJWKSource)) {
+      throw new IllegalStateException("unexpected JWKSource type " + jwkSource.getClass());
+    }
+    this.source = ((JWKSetBasedJWKSource<SecurityContext>) jwkSource).getJWKSetSource();
+  }
+
+  /**
+   * Whether this cache serves {@code anchor} as it is configured now: the same key location (URL or
+   * file; an in-memory set is never shared), the same algorithms, the same fetch timeout and outage
+   * tolerance. Audiences play no part: they are checked per generation by {@link IssuerKeys}.
+   */
+  boolean serves(TrustAnchor anchor, long fetchTimeoutMillis, long outageToleranceMillis) {
+    return issuer.equals(anchor.name())
+        && keys.sameLocation(anchor.keys())
+        && algorithms.equals(anchor.algorithms())
+        && this.fetchTimeoutMillis == fetchTimeoutMillis
+        && this.outageToleranceMillis == outageToleranceMillis;
+  }
+
+  /** Takes one more reference; false once the cache is closed (then it must not be used). */
+  boolean retain() {
+    return owners.retain();
+  }
+
+  /** Loads the keys in the background so that the first call rarely waits. */
+  void prefetch(java.time.Clock clock) {
+    threads.executor.execute(
+        () -> {
+          try {
+            source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), clock.millis(), null);
+          } catch (KeySourceException | RuntimeException e) {
+            logger.warning(
+                "issuer " + issuer + ": initial JWKS fetch failed (" + describe(e) + ")");
+          }
+        });
+  }
+
+  /**
+   * Selects the key for a token of this issuer.
+   *
+   * @param kid the token's {@code kid}, or null
+   * @param alg the token's (allowed) algorithm
+   */
+  Lookup select(String kid, String alg, long now) {
+    JWKSet set;
+    boolean mayBlock = mayBlock(now);
+    if (mayBlock && !enterBlocked()) {
+      return tooManyWaiting();
+    }
+    try {
+      set = source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
+    } catch (KeySourceException | RuntimeException e) {
+      return Lookup.unavailable(
+          "keys of issuer " + issuer + " cannot be fetched (" + describe(e) + ")");
+    } finally {
+      if (mayBlock) {
+        leaveBlocked();
+      }
+    }
+    Lookup first = pick(set, kid, alg);
+    if (!first.retry) {
+      return first;
+    }
+    if (!enterBlocked()) {
+      // Retryable on purpose: a caller whose kid was just rotated in succeeds once the refresh
+      // in flight has landed, while UNKNOWN_KEY would tell it its credential is bad.
+      return tooManyWaiting();
+    }
+    JWKSet fresh;
+    try {
+      fresh = refresh(set, now);
+    } catch (KeySourceException | RuntimeException e) {
+      return Lookup.unavailable(
+          "keys of issuer " + issuer + " cannot be refreshed (" + describe(e) + ")");
+    } finally {
+      leaveBlocked();
+    }
+    if (fresh == null) {
+      return Lookup.rejected(first.reason, first.detail + " (refresh rate-limited)", false);
+    }
+    Lookup second = pick(fresh, kid, alg);
+    return second.retry ? Lookup.rejected(second.reason, second.detail, false) : second;
+  }
+
+  private Lookup tooManyWaiting() {
+    return Lookup.unavailable(
+        "keys of issuer "
+            + issuer
+            + " are being fetched and "
+            + MAX_BLOCKED
+            + " calls already wait for them");
+  }
+
+  /** Whether reading the cached set at {@code now} may have to fetch (and so block). */
+  private boolean mayBlock(long now) {
+    synchronized (pacing) {
+      return now >= cachedUntil;
+    }
+  }
+
+  private Lookup pick(JWKSet set, String kid, String alg) {
+    if (kid != null) {
+      JWK key = set.getKeyByKeyId(kid);
+      if (key == null) {
+        return Lookup.rejected(
+            Reason.UNKNOWN_KEY, "issuer " + issuer + " has no key kid " + LogSafe.quote(kid), true);
+      }
+      if (key.getAlgorithm() == null || !alg.equals(key.getAlgorithm().getName())) {
+        return Lookup.rejected(
+            Reason.ALGORITHM_NOT_ALLOWED,
+            "issuer "
+                + issuer
+                + " key kid "
+                + LogSafe.quote(kid)
+                + " is pinned to "
+                + key.getAlgorithm()
+                + ", token uses "
+                + alg,
+            false);
+      }
+      return Lookup.found(key);
+    }
+    List<JWK> eligible = new ArrayList<>();
+    for (JWK k : set.getKeys()) {
+      if (k.getAlgorithm() != null && alg.equals(k.getAlgorithm().getName())) {
+        eligible.add(k);
+      }
+    }
+    if (eligible.size() == 1) {
+      return Lookup.found(eligible.get(0));
+    }
+    if (eligible.isEmpty()) {
+      return Lookup.rejected(
+          Reason.UNKNOWN_KEY,
+          "issuer " + issuer + " has no " + alg + " key (token has no kid)",
+          true);
+    }
+    return Lookup.rejected(
+        Reason.UNKNOWN_KEY,
+        "token has no kid and issuer " + issuer + " has " + eligible.size() + " " + alg + " keys",
+        false);
+  }
+
+  /**
+   * Forces one refresh unless one ran within the interval; returns null when rate-limited and the
+   * cached set is still {@code stale}. A caller arriving while a refresh is in flight waits for it
+   * (bounded) and reads the result.
+   */
+  private JWKSet refresh(JWKSet stale, long now) throws KeySourceException {
+    CompletableFuture<Void> wait;
+    boolean mine = false;
+    synchronized (this) {
+      if (inflight != null) {
+        wait = inflight;
+      } else if (now >= nextRefreshAllowed) {
+        nextRefreshAllowed = now + REFRESH_INTERVAL_MILLIS;
+        inflight = new CompletableFuture<>();
+        wait = inflight;
+        mine = true;
+      } else {
+        wait = null;
+      }
+    }
+    if (wait == null) {
+      // Rate-limited. A refresh that finished since this caller read its set may have the key.
+      JWKSet current = source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
+      // Identity on purpose: the key source hands back the very set object until it refreshes.
+      @SuppressWarnings("ReferenceEquality")
+      boolean unchanged = current == stale;
+      return unchanged ? null : current;
+    }
+    if (!mine) {
+      try {
+        wait.get(2 * fetchTimeoutMillis, TimeUnit.MILLISECONDS);
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
+    }
+    try {
+      logger.fine("issuer " + issuer + ": unknown kid, refreshing JWKS");
+      return source.getJWKSet(JWKSetCacheRefreshEvaluator.referenceComparison(stale), now, null);
+    } finally {
+      boolean failed = failing();
+      synchronized (this) {
+        inflight = null;
+        if (failed) {
+          // A failed refresh does not spend the window: the backoff paces the next attempt.
+          nextRefreshAllowed = now;
+        }
+      }
+      wait.complete(null);
+    }
+  }
+
+  /** Whether the last fetch failed. */
+  private boolean failing() {
+    synchronized (pacing) {
+      return failures > 0;
+    }
+  }
+
+  /**
+   * Paces fetches (below the outage-tolerant layer, so cached keys still serve): after a failed
+   * fetch, every fetch before the backoff has passed fails at once without reaching the provider.
+   */
+  private final class Paced implements JWKSetSource<SecurityContext> {
+    private final JWKSetSource<SecurityContext> delegate;
+
+    Paced(JWKSetSource<SecurityContext> delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public JWKSet getJWKSet(JWKSetCacheRefreshEvaluator eval, long now, SecurityContext ctx)
+        throws KeySourceException {
+      synchronized (pacing) {
+        if (failures > 0 && now < nextAttempt) {
+          servedFromOutageCache(now);
+          throw new JWKSetUnavailableException("backing off after a failed JWKS fetch", null);
+        }
+      }
+      try {
+        JWKSet set = delegate.getJWKSet(eval, now, ctx);
+        synchronized (pacing) {
+          failures = 0;
+          lastSuccess = now;
+          cachedUntil = now + CACHE_TTL_MILLIS;
+        }
+        return set;
+      } catch (KeySourceException | RuntimeException e) {
+        synchronized (pacing) {
+          servedFromOutageCache(now);
+          failures = Math.min(failures + 1, 16);
+          long backoff =
+              Math.min(BACKOFF_MAX_MILLIS, BACKOFF_MIN_MILLIS << Math.min(failures - 1, 8));
+          nextAttempt = now + backoff;
+        }
+        throw e;
+      }
+    }
+
+    /**
+     * A failed fetch at {@code now}: the outage-tolerant layer serves (and the cache keeps) the
+     * last good set while it is within the outage tolerance. Called holding {@code pacing}.
+     */
+    private void servedFromOutageCache(long now) {
+      if (lastSuccess != Long.MIN_VALUE && now - lastSuccess < outageToleranceMillis) {
+        cachedUntil = now + CACHE_TTL_MILLIS;
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      delegate.close();
+    }
+  }
+
+  /** Takes one of the {@link #MAX_BLOCKED} places of callers that may wait; false if none. */
+  private boolean enterBlocked() {
+    if (!permits.tryAcquire()) {
+      return false;
+    }
+    peakBlocked.accumulateAndGet(blocked.incrementAndGet(), Math::max);
+    return true;
+  }
+
+  private void leaveBlocked() {
+    blocked.decrementAndGet();
+    permits.release();
+  }
+
+  /** The most callers that were ever blocked at once on a key fetch of this set (tests). */
+  int peakBlocked() {
+    return peakBlocked.get();
+  }
+
+  /** The exception's type and its cause's type; never a message (it could quote input). */
+  private static String describe(Exception e) {
+    Throwable cause = e.getCause();
+    return e.getClass().getSimpleName()
+        + (cause == null ? "" : " caused by " + cause.getClass().getSimpleName());
+  }
+
+  /** Drops one reference; the last one closes the key source and releases the threads. */
+  void release() {
+    if (!owners.release()) {
+      return;
+    }
+    try {
+      if (jwkSource instanceof JWKSetBasedJWKSource) {
+        ((JWKSetBasedJWKSource<SecurityContext>) jwkSource).close();
+      }
+    } catch (IOException | RuntimeException e) {
+      logger.log(Level.FINE, "closing JWKS source of " + issuer + " failed", e);
+    }
+    threads.release();
+  }
+}
