@@ -288,10 +288,10 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
     /**
      * Opt-in: sign a fresh token, with a fresh random {@code jti}, for <em>every</em> call instead
      * of reusing one cached token per audience. Required when the server turns on replay protection
-     * ({@link dev.gatehouse.trust.jwt.SignedTokenTrustSource.Builder#replayProtection(boolean)},
-     * {@code replay_protection} in YAML): such a server refuses a {@code jti} it has already seen,
-     * so the default cached token is accepted on the first call only and every later call is
-     * refused until the next refresh.
+     * ({@code SignedTokenTrustSource.Builder.replayProtection(true)} in {@code
+     * gatehouse-trust-jwt}, {@code replay_protection} in YAML): such a server refuses a {@code jti}
+     * it has already seen, so the default cached token is accepted on the first call only and every
+     * later call is refused until the next refresh.
      *
      * <p>Cost: one signature per call (roughly tens of microseconds for ES256, more for RSA), on
      * the call's executor, and one entry per call in the server's replay cache (size that cache for

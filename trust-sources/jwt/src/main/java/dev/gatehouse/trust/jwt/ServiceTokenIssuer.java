@@ -156,8 +156,8 @@ public final class ServiceTokenIssuer {
 
     /**
      * Overrides the source-wide replay protection for this issuer. When on, this issuer's clients
-     * must send a fresh {@code jti} per call: a Gatehouse client needs {@link
-     * dev.gatehouse.client.ServiceTokenCallCredentials.Builder#oneTimeTokens()}.
+     * must send a fresh {@code jti} per call: a Gatehouse client needs {@code
+     * ServiceTokenCallCredentials.Builder.oneTimeTokens()} (gatehouse-client).
      */
     public Builder replayProtection(boolean on) {
       this.replayProtection = on;

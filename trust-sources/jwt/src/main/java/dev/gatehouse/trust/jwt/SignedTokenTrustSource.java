@@ -52,8 +52,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * (default 900 s, at most 3600 s); {@code sub} equals {@code iss} unless the issuer lists allowed
  * subjects; optional {@code cluster_id} binding; optional replay protection ({@code jti} required,
  * a repeat within the token's lifetime refused, a full cache refuses new tokens). With replay
- * protection on, Gatehouse clients must be built with {@link
- * dev.gatehouse.client.ServiceTokenCallCredentials.Builder#oneTimeTokens()}: by default they reuse
+ * protection on, Gatehouse clients must be built with {@code
+ * ServiceTokenCallCredentials.Builder.oneTimeTokens()} (gatehouse-client): by default they reuse
  * one cached token per audience, which this source accepts only once.
  *
  * <p>The grant comes from the server's issuer entry. The token's own {@code roles} (array of
@@ -330,8 +330,8 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
     /**
      * Replay protection for every issuer without its own setting, default off. When on, a {@code
      * jti} is accepted once within the token's lifetime, so every client must send a fresh token
-     * per call: a Gatehouse client needs {@link
-     * dev.gatehouse.client.ServiceTokenCallCredentials.Builder#oneTimeTokens()} (one signature per
+     * per call: a Gatehouse client needs {@code
+     * ServiceTokenCallCredentials.Builder.oneTimeTokens()} from gatehouse-client (one signature per
      * call); without it, its cached token is refused from the second call on. Size {@link
      * #replayCacheSize(int)} for the call rate times the token lifetime.
      */

@@ -16,8 +16,8 @@
  *   <li>{@link dev.gatehouse.trust.jwt.internal.KeySelector}: the one key set that may verify the
  *       token, {@link dev.gatehouse.trust.jwt.internal.IssuerKeySelector by issuer} or {@link
  *       dev.gatehouse.trust.jwt.internal.TrustDomainKeySelector by the trust domain of a SPIFFE
- *       {@code sub}}; then the key by {@code kid} (JWKS hygiene, algorithm pinned per key, rate
- *       limited refresh on an unknown {@code kid}, outage tolerance) and the signature (memoised);
+ *       subject}; then the key by {@code kid} (JWKS hygiene, algorithm pinned per key, rate limited
+ *       refresh on an unknown {@code kid}, outage tolerance) and the signature (memoised);
  *   <li>{@link dev.gatehouse.trust.jwt.internal.ClaimsPolicy}: time claims with bounded skew,
  *       maximum lifetime, audience.
  * </ol>
