@@ -82,7 +82,8 @@ class GoSpiffeVectorTest {
 
   @Test
   void goodCertAndKey_leafChecks_accepted() throws Exception {
-    for (String file : List.of("good-cert-and-key.cert-only.pem", "good-key-and-cert.cert-only.pem")) {
+    for (String file :
+        List.of("good-cert-and-key.cert-only.pem", "good-key-and-cert.cert-only.pem")) {
       SvidLeaf.Result r = SvidLeaf.check(leaf(file), MARCH_24_2020);
       assertNull(r.problem(), file);
       assertEquals(WORKLOAD, r.id().toString(), file);
