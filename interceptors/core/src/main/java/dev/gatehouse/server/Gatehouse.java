@@ -6,6 +6,7 @@ import com.google.protobuf.Descriptors.ServiceDescriptor;
 import dev.gatehouse.policy.MethodPolicy;
 import dev.gatehouse.policy.Mode;
 import dev.gatehouse.policy.ModeOverride;
+import dev.gatehouse.policy.Origin;
 import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.policy.PolicyResolver;
 import dev.gatehouse.spi.Authenticator;
@@ -67,6 +68,12 @@ import java.util.logging.Logger;
  */
 public final class Gatehouse implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(Gatehouse.class.getName());
+
+  /** Above this many methods, the per-method policy lines go to FINE. */
+  static final int PER_METHOD_INFO_LIMIT = 200;
+
+  /** The most unannotated methods the startup WARNING names. */
+  static final int UNANNOTATED_LISTED = 50;
 
   private final List<ServerServiceDefinition> services;
   private final Map<String, MethodPolicy> policies;
@@ -304,6 +311,50 @@ public final class Gatehouse implements AutoCloseable {
     }
 
     /**
+     * One line per method (INFO up to {@value #PER_METHOD_INFO_LIMIT} methods, FINE above, so a
+     * server with thousands of methods starts quickly), one INFO summary, and one WARNING listing
+     * the methods nothing was written for (denied to everyone by default).
+     */
+    private static void logPolicies(java.util.Collection<MethodPolicy> policies) {
+      java.util.logging.Level perMethod =
+          policies.size() > PER_METHOD_INFO_LIMIT ? Level.FINE : Level.INFO;
+      boolean logEach = logger.isLoggable(perMethod);
+      Map<Mode, Integer> counts = new java.util.EnumMap<>(Mode.class);
+      List<String> unannotated = new ArrayList<>();
+      for (MethodPolicy p : policies) {
+        if (logEach) {
+          logger.log(perMethod, "gatehouse policy " + p.describe());
+        }
+        counts.merge(p.mode(), 1, Integer::sum);
+        if (p.modeOrigin() == Origin.DEFAULT
+            && p.ruleOrigin().filter(o -> o == Origin.DEFAULT).isPresent()) {
+          unannotated.add(p.fullMethodName());
+        }
+      }
+      logger.info(
+          "gatehouse: "
+              + policies.size()
+              + " methods resolved: "
+              + counts.getOrDefault(Mode.PUBLIC, 0)
+              + " public, "
+              + counts.getOrDefault(Mode.INTERNAL, 0)
+              + " internal, "
+              + counts.getOrDefault(Mode.GATED, 0)
+              + " gated");
+      if (!unannotated.isEmpty()) {
+        int shown = Math.min(unannotated.size(), UNANNOTATED_LISTED);
+        logger.warning(
+            "gatehouse: "
+                + unannotated.size()
+                + " methods have no auth annotation and are denied to everyone: "
+                + String.join(", ", unannotated.subList(0, shown))
+                + (shown < unannotated.size()
+                    ? " and " + (unannotated.size() - shown) + " more"
+                    : ""));
+      }
+    }
+
+    /**
      * Resolves every method and builds the chain.
      *
      * @throws PolicyException naming every offending method on any misconfiguration
@@ -412,9 +463,7 @@ public final class Gatehouse implements AutoCloseable {
         throw new PolicyException(problems);
       }
 
-      for (MethodPolicy p : policies.values()) {
-        logger.info("gatehouse policy " + p.describe());
-      }
+      logPolicies(policies.values());
       if (dryRun) {
         logger.warning(
             "GATEHOUSE DRY-RUN IS ON: calls that would be refused are logged and let through."
