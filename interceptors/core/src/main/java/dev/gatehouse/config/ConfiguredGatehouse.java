@@ -81,6 +81,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
   private final List<List<Authenticator>> pendingClose = new CopyOnWriteArrayList<>();
   private volatile GatehouseConfig current;
   private volatile String lastHash;
+  private volatile String appliedHash;
   private volatile Map<String, String> lastWatchedHashes;
   private volatile long retryFailedAtNanos = Long.MAX_VALUE;
 
@@ -90,6 +91,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     this.providers = providers;
     this.current = config;
     this.lastHash = hash;
+    this.appliedHash = hash;
     this.lastWatchedHashes = watchedHashes(config);
     Components components = create(config, config.sections().keySet(), Optional.empty());
     this.live = new AtomicReference<>(components);
@@ -174,9 +176,13 @@ public final class ConfiguredGatehouse implements AutoCloseable {
   }
 
   /**
-   * Re-reads the file now (the watcher does this on its own).
+   * Re-reads the file now (the watcher does this on its own) and applies it if it changed.
    *
-   * @return true if a new configuration was applied
+   * <p>The answer does not depend on whether this call or the watcher got to an edit first.
+   *
+   * @return true if what now serves is the file as it stands (applied by this call or an earlier
+   *     reload, or unchanged since); false if the file cannot be read or its content, or a file it
+   *     names, was refused
    */
   public boolean reloadNow() {
     synchronized (reloadLock) {
@@ -202,7 +208,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
       if (hash.equals(lastHash)
           && filesChanged.isEmpty()
           && System.nanoTime() < retryFailedAtNanos) {
-        return false;
+        return hash.equals(appliedHash);
       }
       lastHash = hash;
       retryFailedAtNanos = Long.MAX_VALUE;
@@ -216,6 +222,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
         // A watched file counts as seen only once a reload that used it is applied: a refused
         // reload leaves a changed CA file pending, so the next accepted one rebuilds from it.
         lastWatchedHashes = nextWatched;
+        appliedHash = hash;
         return true;
       } catch (ConfigException | PolicyCompatibilityException e) {
         refused(e.getMessage());

@@ -296,6 +296,41 @@ class ConfiguredGatehouseReloadTest {
   }
 
   @Test
+  void reloadNow_answersWhetherTheFileAsItStandsServes_whoeverAppliedIt() throws Exception {
+    Path file = dir.resolve("gatehouse.yaml");
+    Files.writeString(file, config("spiffe://cluster.local/ns/a/sa/worker", "x"));
+    AtomicReference<ConfiguredGatehouse> g = new AtomicReference<>();
+    try (ProbeHarness h = harness(file, g)) {
+      assertTrue(g.get().reloadNow(), "unchanged file: it is what serves");
+      Files.writeString(file, config("spiffe://cluster.local/ns/a/sa/new", "x"));
+      // Let the watcher (polling every 100 ms) apply the edit first.
+      long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+      while (System.nanoTime() < deadline && !firstAllowed(g.get()).endsWith("/new")) {
+        Thread.sleep(20);
+      }
+      assertTrue(firstAllowed(g.get()).endsWith("/new"), "the watcher applied the edit");
+      assertTrue(g.get().reloadNow(), "applied by the watcher: still what serves");
+
+      Files.writeString(file, config("spiffe://cluster.local/ns/a/sa/other", "x") + "bogus: 1\n");
+      assertFalse(g.get().reloadNow(), "refused content");
+      assertFalse(g.get().reloadNow(), "refused content, asked again");
+      h.stub(headers("x-test-identity", "spiffe://cluster.local/ns/a/sa/new"))
+          .worker(Req.getDefaultInstance());
+      assertEquals(1, h.handlerRuns());
+      g.get().close();
+    }
+  }
+
+  private static String firstAllowed(ConfiguredGatehouse g) {
+    return g.currentConfig()
+        .section(MeshIdentitySection.provider())
+        .orElseThrow()
+        .allow()
+        .get(0)
+        .identity();
+  }
+
+  @Test
   void reload_deeplyNestedFile_refusedAndLaterEditsStillApply() throws Exception {
     Path file = dir.resolve("gatehouse.yaml");
     Files.writeString(file, config("spiffe://cluster.local/ns/a/sa/worker", "x"));
