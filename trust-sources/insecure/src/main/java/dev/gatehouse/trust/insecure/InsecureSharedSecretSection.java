@@ -10,7 +10,6 @@ import dev.gatehouse.config.ConfigSectionProvider;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.spi.Authenticator;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -72,7 +71,9 @@ public record InsecureSharedSecretSection(String header, Path secretFile, List<S
       Path path = o.file("secret_file");
       byte[] bytes;
       try {
-        bytes = Files.readAllBytes(path);
+        bytes = SecretFile.read(path);
+      } catch (SecretFile.TooLargeException e) {
+        throw new ConfigException(o.path("secret_file"), path + " is " + e.getMessage());
       } catch (IOException e) {
         throw new ConfigException(o.path("secret_file"), "cannot read " + path);
       }

@@ -10,7 +10,6 @@ import dev.gatehouse.spi.TrustSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -232,8 +231,8 @@ public final class InsecureSharedSecretTrustSource implements TrustSource {
      *
      * @throws IllegalStateException without dev mode or without a secret
      * @throws IllegalArgumentException if the secret is shorter than 32 bytes or not visible ASCII
-     * @throws UncheckedIOException if the secret file cannot be read (the message names the path,
-     *     never the content)
+     * @throws UncheckedIOException if the secret file cannot be read or holds more than 4096 bytes
+     *     (the message names the path, never the content)
      */
     public InsecureSharedSecretTrustSource build() {
       if (devMode == null) {
@@ -261,7 +260,7 @@ public final class InsecureSharedSecretTrustSource implements TrustSource {
       byte[] bytes;
       if (secretFile != null) {
         try {
-          bytes = stripTrailingNewlines(Files.readAllBytes(secretFile));
+          bytes = stripTrailingNewlines(SecretFile.read(secretFile));
         } catch (IOException e) {
           throw new UncheckedIOException(
               new IOException(

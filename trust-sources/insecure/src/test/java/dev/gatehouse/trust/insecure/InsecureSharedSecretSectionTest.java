@@ -3,6 +3,8 @@ package dev.gatehouse.trust.insecure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigSections;
@@ -101,5 +103,21 @@ class InsecureSharedSecretSectionTest {
     assertEquals(
         dir.resolve("dev-secret.txt"),
         c.section(InsecureSharedSecretSection.provider()).orElseThrow().secretFile());
+  }
+
+  @Test
+  void parse_secretFileLongerThanTheBound_refusedNamingSecretFile() throws Exception {
+    Files.writeString(dir.resolve("dev-secret.txt"), "0123456789abcdef".repeat(257));
+    ConfigException e = fails(FULL);
+    assertEquals("internal.shared_secret.secret_file", e.field());
+    assertTrue(e.getMessage().contains("larger than 4096 bytes"), e.getMessage());
+  }
+
+  @Test
+  void parse_secretFileThatNeverEnds_refusedWithoutReadingItWhole() {
+    Path endless = Path.of("/dev/zero");
+    assumeTrue(Files.isReadable(endless), "needs /dev/zero");
+    ConfigException e = fails(FULL.replace("dev-secret.txt", endless.toString()));
+    assertEquals("internal.shared_secret.secret_file", e.field());
   }
 }

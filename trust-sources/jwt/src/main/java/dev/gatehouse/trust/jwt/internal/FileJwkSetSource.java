@@ -7,6 +7,7 @@ import com.nimbusds.jose.jwk.source.JWKSetSource;
 import com.nimbusds.jose.jwk.source.JWKSetUnavailableException;
 import com.nimbusds.jose.proc.SecurityContext;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,11 +30,13 @@ final class FileJwkSetSource implements JWKSetSource<SecurityContext> {
   public synchronized JWKSet getJWKSet(
       JWKSetCacheRefreshEvaluator eval, long now, SecurityContext ctx) throws KeySourceException {
     byte[] bytes;
-    try {
-      if (Files.size(path) > maxBytes) {
+    // Read with a bound, never by the size the file system reports: a special file such as
+    // /dev/zero reports size 0 and never ends.
+    try (InputStream in = Files.newInputStream(path)) {
+      bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8L, maxBytes + 1L));
+      if (bytes.length > maxBytes) {
         throw new JWKSetUnavailableException("JWKS file larger than " + maxBytes + " bytes", null);
       }
-      bytes = Files.readAllBytes(path);
     } catch (IOException e) {
       throw new JWKSetUnavailableException("cannot read JWKS file " + path, e);
     }
