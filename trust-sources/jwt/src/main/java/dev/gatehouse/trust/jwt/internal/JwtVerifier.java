@@ -149,30 +149,7 @@ public final class JwtVerifier implements AutoCloseable {
       return verifyFully(token, fixedKeySet);
     }
     JwtVerification hit = cached(token);
-    if (hit != null) {
-      return hit;
-    }
-    // Single flight: the first caller of a token verifies it; concurrent callers of the same
-    // token wait for that verification and then read the cache like any later caller.
-    CompletableFuture<Void> mine = new CompletableFuture<>();
-    CompletableFuture<Void> running = inflight.putIfAbsent(token, mine);
-    if (running != null) {
-      try {
-        running.join();
-      } catch (RuntimeException e) {
-        // The leader failed unexpectedly: verify on this thread.
-      }
-      hit = cached(token);
-      return hit != null ? hit : verifyFully(token, null);
-    }
-    try {
-      // A verification that finished between the first lookup and taking the flight counts.
-      hit = cached(token);
-      return hit != null ? hit : verifyFully(token, null);
-    } finally {
-      inflight.remove(token, mine);
-      mine.complete(null);
-    }
+    return hit != null ? hit : verifyFully(token, null);
   }
 
   /**
@@ -231,6 +208,48 @@ public final class JwtVerifier implements AutoCloseable {
     if (lookup.key == null) {
       return JwtVerification.rejected(lookup.reason, lookup.detail);
     }
+    // Single flight over the expensive part: the first caller of a token checks its signature;
+    // concurrent callers of the same token wait for that and then read the cache. Taken only once
+    // the key is at hand, so callers never queue here behind a key fetch (the key cache bounds
+    // those waits itself).
+    CompletableFuture<Void> mine = null;
+    if (tokens != null && fixedKeySet == null) {
+      mine = new CompletableFuture<>();
+      CompletableFuture<Void> running = inflight.putIfAbsent(token, mine);
+      if (running != null) {
+        mine = null;
+        running.join();
+      }
+      // A verification finished before or while this caller waited counts as a hit.
+      JwtVerification hit = cached(token);
+      if (hit != null) {
+        release(token, mine);
+        return hit;
+      }
+    }
+    try {
+      return checkSignatureAndClaims(raw, fixedKeySet, set, chosen, lookup.key, alg, kid);
+    } finally {
+      release(token, mine);
+    }
+  }
+
+  private void release(String token, CompletableFuture<Void> mine) {
+    if (mine != null) {
+      inflight.remove(token, mine);
+      mine.complete(null);
+    }
+  }
+
+  private JwtVerification checkSignatureAndClaims(
+      CompactJws raw,
+      String fixedKeySet,
+      IssuerKeys set,
+      KeySelection chosen,
+      JWK key,
+      String alg,
+      String kid) {
+    String name = set.issuer;
     String who = chosen.label + name + " kid " + (kid == null ? "-" : LogSafe.quote(kid));
     try {
       // The header as already parsed and the signing input as sent: no second parse of the token.
@@ -241,8 +260,7 @@ public final class JwtVerifier implements AutoCloseable {
       byte[] signingInput =
           raw.token.substring(0, raw.signingInputLength).getBytes(StandardCharsets.US_ASCII);
       signatureChecks.increment();
-      if (!verifierFor(lookup.key)
-          .verify(jwsHeader, signingInput, new Base64URL(raw.signatureSegment))) {
+      if (!verifierFor(key).verify(jwsHeader, signingInput, new Base64URL(raw.signatureSegment))) {
         return JwtVerification.rejected(Reason.BAD_SIGNATURE, who + ": signature does not verify");
       }
     } catch (ParseException e) {
@@ -268,7 +286,7 @@ public final class JwtVerifier implements AutoCloseable {
             alg,
             who);
     if (tokens != null && result.isVerified()) {
-      remember(raw, result, set, kid, alg, lookup.key, skewSeconds);
+      remember(raw, result, set, kid, alg, key, skewSeconds);
     }
     return result;
   }
