@@ -8,8 +8,13 @@ import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
+import com.nimbusds.jose.jwk.source.ImmutableJWKSet;
+import com.nimbusds.jose.proc.JWSVerificationKeySelector;
+import com.nimbusds.jose.proc.SecurityContext;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
+import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.gatehouse.server.Gatehouse;
 import dev.gatehouse.test.v1.ProbeGrpc;
 import dev.gatehouse.test.v1.Req;
@@ -19,12 +24,18 @@ import dev.gatehouse.trust.jwt.UserJwtAuthenticator;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
+import io.grpc.Status;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.stub.MetadataUtils;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -37,8 +48,9 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * A gated call with a real ES256 end-user JWT verified by {@link UserJwtAuthenticator} (keys
- * already cached), against the same call without the chain, in the same run. This is the cost a
- * real deployment pays per end-user call; most of it is the ECDSA signature check.
+ * already cached), against the same call without the chain and through a naive interceptor that
+ * verifies with Nimbus on every call, in the same run. The chain case measures the hit path of the
+ * verifier's verified-token cache (one token, reused, as clients do).
  */
 @BenchmarkMode(org.openjdk.jmh.annotations.Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -55,6 +67,9 @@ public class JwtChainBenchmark {
   private Gatehouse gatehouse;
   private ProbeGrpc.ProbeBlockingStub plain;
   private ProbeGrpc.ProbeBlockingStub chain;
+  private Server naiveServer;
+  private ManagedChannel naiveChannel;
+  private ProbeGrpc.ProbeBlockingStub naive;
 
   /** Starts both servers and mints one token valid for the whole run. */
   @Setup(Level.Trial)
@@ -114,15 +129,69 @@ public class JwtChainBenchmark {
         ProbeGrpc.newBlockingStub(chainChannel)
             .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     chain.anyUser(REQ); // fails fast if the token is refused
+
+    String naiveName = InProcessServerBuilder.generateName();
+    naiveServer =
+        InProcessServerBuilder.forName(naiveName)
+            .directExecutor()
+            .addService(
+                ServerInterceptors.intercept(
+                    new ChainOverheadBenchmark.EchoProbe(),
+                    new NaiveNimbusInterceptor(new JWKSet(key.toPublicJWK()))))
+            .build()
+            .start();
+    naiveChannel = InProcessChannelBuilder.forName(naiveName).directExecutor().build();
+    naive =
+        ProbeGrpc.newBlockingStub(naiveChannel)
+            .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    naive.anyUser(REQ); // fails fast if the token is refused
+  }
+
+  /**
+   * The textbook interceptor without a cache: a Nimbus {@link DefaultJWTProcessor} verifies the
+   * signature and the claims on every call.
+   */
+  static final class NaiveNimbusInterceptor implements ServerInterceptor {
+    private static final Metadata.Key<String> AUTHORIZATION =
+        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+    private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+
+    NaiveNimbusInterceptor(JWKSet keys) {
+      processor.setJWSKeySelector(
+          new JWSVerificationKeySelector<>(JWSAlgorithm.ES256, new ImmutableJWKSet<>(keys)));
+      processor.setJWTClaimsSetVerifier(
+          new DefaultJWTClaimsVerifier<>(
+              "trips-api",
+              new JWTClaimsSet.Builder().issuer("https://idp.bench").build(),
+              Set.of("sub", "exp")));
+    }
+
+    @Override
+    public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
+        ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
+      String value = headers.get(AUTHORIZATION);
+      try {
+        if (value == null || !value.startsWith("Bearer ")) {
+          throw new java.text.ParseException("no bearer token", 0);
+        }
+        processor.process(value.substring(7), null);
+      } catch (java.text.ParseException
+          | com.nimbusds.jose.proc.BadJOSEException
+          | com.nimbusds.jose.JOSEException e) {
+        call.close(Status.UNAUTHENTICATED, new Metadata());
+        return new ServerCall.Listener<ReqT>() {};
+      }
+      return next.startCall(call, headers);
+    }
   }
 
   /** Stops everything. */
   @TearDown(Level.Trial)
   public void tearDown() throws InterruptedException {
-    for (ManagedChannel c : List.of(plainChannel, chainChannel)) {
+    for (ManagedChannel c : List.of(plainChannel, chainChannel, naiveChannel)) {
       c.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
-    for (Server s : List.of(plainServer, chainServer)) {
+    for (Server s : List.of(plainServer, chainServer, naiveServer)) {
       s.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
     gatehouse.close();
@@ -134,9 +203,18 @@ public class JwtChainBenchmark {
     return plain.anyUser(REQ);
   }
 
-  /** Gated ALLOW method through the chain with a real ES256 user JWT. */
+  /**
+   * Gated ALLOW method through the chain with a real ES256 user JWT: after the first call every
+   * call is a hit of the verifier's verified-token cache.
+   */
   @Benchmark
   public Resp jwt1Chain() {
     return chain.anyUser(REQ);
+  }
+
+  /** The same call through a naive interceptor verifying the token with Nimbus on every call. */
+  @Benchmark
+  public Resp jwt2NaiveNimbus() {
+    return naive.anyUser(REQ);
   }
 }

@@ -10,6 +10,16 @@ public interface AuditListener {
   void onDecision(AuditEvent event);
 
   /**
+   * Whether {@link #onDecision} would record a decision with {@code outcome} right now. When it
+   * answers false the chain builds no event for that decision and does not call {@link
+   * #onDecision}. The default is true (every decision is delivered); override it only to skip work,
+   * never to see fewer decisions than you record.
+   */
+  default boolean records(AuditEvent.Outcome outcome) {
+    return true;
+  }
+
+  /**
    * The default: a log line per allowed call at FINE, per refusal at INFO (dry-run: WARNING),
    * refusals rate-limited per method and reason (at most 20 lines per 10 s each, then a count of
    * the suppressed ones). A new instance each time, so each server limits on its own.

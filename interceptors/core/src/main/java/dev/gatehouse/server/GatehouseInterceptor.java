@@ -357,6 +357,11 @@ final class GatehouseInterceptor implements ServerInterceptor {
       Decision d,
       long nanos) {
     try {
+      // No event is built for a decision the listener would not record (the default listener
+      // logs allowed calls at FINE, usually off).
+      if (!audit.records(outcome)) {
+        return;
+      }
       audit.onDecision(
           new AuditEvent(
               method, mode, outcome, code, d.reason, d.detail, d.principal, d.source, nanos));

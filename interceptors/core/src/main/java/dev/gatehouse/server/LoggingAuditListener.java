@@ -39,14 +39,23 @@ final class LoggingAuditListener implements AuditListener {
     return new LoggingAuditListener(System::nanoTime);
   }
 
+  /** Whether a line for {@code outcome} would be logged at the logger's current level. */
+  @Override
+  public boolean records(AuditEvent.Outcome outcome) {
+    return logger.isLoggable(level(outcome));
+  }
+
+  private static Level level(AuditEvent.Outcome outcome) {
+    return switch (outcome) {
+      case ALLOWED -> Level.FINE;
+      case DENIED -> Level.INFO;
+      case WOULD_DENY -> Level.WARNING;
+    };
+  }
+
   @Override
   public void onDecision(AuditEvent event) {
-    Level level =
-        switch (event.outcome()) {
-          case ALLOWED -> Level.FINE;
-          case DENIED -> Level.INFO;
-          case WOULD_DENY -> Level.WARNING;
-        };
+    Level level = level(event.outcome());
     if (!logger.isLoggable(level)) {
       return;
     }

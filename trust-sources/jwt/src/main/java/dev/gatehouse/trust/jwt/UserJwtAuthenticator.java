@@ -91,7 +91,12 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
     if (!v.isVerified()) {
       return v.toFailure();
     }
-    VerifiedJwt jwt = v.token();
+    // The result depends only on the verified token and this authenticator's fixed settings, so
+    // it is built once per token and served with the token from the verifier's cache.
+    return v.token().derive(this, AuthResult.class, this::result);
+  }
+
+  private AuthResult result(VerifiedJwt jwt) {
     Optional<String> sub = jwt.subject().filter(s -> !s.isEmpty());
     if (sub.isEmpty()) {
       return AuthResult.rejected(

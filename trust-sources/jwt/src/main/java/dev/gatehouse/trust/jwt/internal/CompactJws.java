@@ -25,10 +25,28 @@ final class CompactJws {
   final Map<String, Object> header;
   final Map<String, Object> payload;
 
-  private CompactJws(String token, Map<String, Object> header, Map<String, Object> payload) {
+  /** The header segment as sent (for the JWS header object without parsing its JSON again). */
+  final String headerSegment;
+
+  /** The length of the signing input (header and payload segments with their dot). */
+  final int signingInputLength;
+
+  /** The signature segment as sent. */
+  final String signatureSegment;
+
+  private CompactJws(
+      String token,
+      Map<String, Object> header,
+      Map<String, Object> payload,
+      String headerSegment,
+      int signingInputLength,
+      String signatureSegment) {
     this.token = token;
     this.header = header;
     this.payload = payload;
+    this.headerSegment = headerSegment;
+    this.signingInputLength = signingInputLength;
+    this.signatureSegment = signatureSegment;
   }
 
   /** Why a token is malformed; carries no token material and no stack trace. */
@@ -68,7 +86,12 @@ final class CompactJws {
     byte[] payloadBytes = segment(p, "payload");
     segment(s, "signature");
     return new CompactJws(
-        token, json(headerBytes, "header"), jsonPayload ? json(payloadBytes, "payload") : Map.of());
+        token,
+        json(headerBytes, "header"),
+        jsonPayload ? json(payloadBytes, "payload") : Map.of(),
+        h,
+        second,
+        s);
   }
 
   private static byte[] segment(String seg, String what) throws Malformed {

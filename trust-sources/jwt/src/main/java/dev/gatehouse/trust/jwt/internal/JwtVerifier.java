@@ -3,22 +3,28 @@ package dev.gatehouse.trust.jwt.internal;
 import static java.util.Objects.requireNonNull;
 
 import com.nimbusds.jose.JOSEException;
-import com.nimbusds.jose.JWSObject;
+import com.nimbusds.jose.JWSHeader;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
 import com.nimbusds.jose.crypto.RSASSAVerifier;
 import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.RSAKey;
+import com.nimbusds.jose.util.Base64URL;
 import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Reason;
+import java.nio.charset.StandardCharsets;
 import java.text.ParseException;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Verifies compact JWS tokens by running single-job parts in a fixed order, each failure mapped to
@@ -35,28 +41,47 @@ import java.util.Set;
  *       {@code kid} only when exactly one key fits; an unknown {@code kid} triggers one refresh (at
  *       most one successful refresh per key set per 30 s), then {@code UNKNOWN_KEY}; keys that
  *       cannot be fetched make the result {@link JwtVerification#isUnavailable() unavailable};
- *   <li>signature ({@code BAD_SIGNATURE}), memoised per (token, key object) when the settings allow
- *       it;
+ *   <li>signature ({@code BAD_SIGNATURE}), with one Nimbus verifier per key object;
  *   <li>claims ({@link ClaimsPolicy}).
  * </ol>
+ *
+ * <p>Verified-token cache ({@link JwtSettings#signatureCacheSize()} entries, at most {@link
+ * JwtSettings#verifiedTokenCacheBytes()} estimated bytes; size 0 turns it off): a token that
+ * verified is remembered, keyed by its exact string, with its result, until its {@code exp}. The
+ * same token again is served from the cache after re-checking only what can differ between two
+ * calls with the same bytes: the clock ({@code exp}, {@code nbf}, {@code iat} with the skew) and
+ * that the key set still serves the very key object the token verified under for its {@code kid} (a
+ * JWKS refresh, rotation or removal sends it through the full verification again). Each verifier
+ * has its own cache, so a token is only ever served under the rules it verified under; a reload
+ * builds a new verifier with an empty cache. Checks that belong to the caller after verification
+ * ({@code jti} replay, certificate binding, subject allow-lists) run on every call regardless.
+ * Concurrent first calls with one token verify it once: the others wait for that verification.
  *
  * <p>Thread-safe. A call blocks only when keys must be fetched, for at most about twice the fetch
  * timeout, and at most 16 calls per key set block at once (the others are answered unavailable at
  * once). {@link #close()} stops the key selector's background refresh threads.
  */
 public final class JwtVerifier implements AutoCloseable {
+  private static final int MAX_KEY_VERIFIERS = 256;
+
   private final JwtSettings settings;
   private final HeaderPolicy headers;
   private final KeySelector keys;
   private final ClaimsPolicy claims;
-  private final SignatureCache signatures;
+  private final VerifiedTokenCache tokens;
+  private final ConcurrentHashMap<String, CompletableFuture<Void>> inflight =
+      new ConcurrentHashMap<>();
+  private final IdentityHashMap<JWK, JWSVerifier> verifiers = new IdentityHashMap<>(); // guarded
+  private final LongAdder signatureChecks = new LongAdder();
 
   private JwtVerifier(Builder b) {
     this.settings = b.settings;
     this.headers = b.headers;
     this.keys = b.keys;
     this.claims = b.claims;
-    this.signatures = new SignatureCache(settings.signatureCacheSize());
+    int size = settings.signatureCacheSize();
+    this.tokens =
+        size == 0 ? null : new VerifiedTokenCache(size, settings.verifiedTokenCacheBytes());
   }
 
   /** A builder composing the parts for {@code settings}. */
@@ -120,6 +145,39 @@ public final class JwtVerifier implements AutoCloseable {
   }
 
   private JwtVerification verify(String token, String fixedKeySet) {
+    if (tokens == null || fixedKeySet != null || token == null) {
+      return verifyFully(token, fixedKeySet);
+    }
+    JwtVerification hit = cached(token);
+    return hit != null ? hit : verifyFully(token, null);
+  }
+
+  /**
+   * The cached result of exactly {@code token} if it still holds: the clock inside the token's
+   * window (with the skew), and the key set still serving the very key object it verified under for
+   * its {@code kid} (a JWKS refresh brings new key objects, a rotation or removal another key or
+   * none). Otherwise the entry is dropped and null returned, and the caller verifies in full.
+   */
+  private JwtVerification cached(String token) {
+    VerifiedTokenCache.Entry e = tokens.get(token);
+    if (e == null) {
+      return null;
+    }
+    long now = settings.clock().millis();
+    if (now >= e.validFromMillis && now < e.validUntilMillis) {
+      IssuerKeys.Lookup lookup = e.keys.select(e.kid, e.alg, now);
+      @SuppressWarnings("ReferenceEquality") // identity on purpose: see above
+      boolean sameKey = lookup.key == e.key;
+      if (sameKey) {
+        tokens.recordHit();
+        return e.result;
+      }
+    }
+    tokens.remove(e);
+    return null;
+  }
+
+  private JwtVerification verifyFully(String token, String fixedKeySet) {
     CompactJws raw;
     try {
       raw = CompactJws.parse(token, settings.maxTokenBytes(), fixedKeySet == null);
@@ -150,19 +208,60 @@ public final class JwtVerifier implements AutoCloseable {
     if (lookup.key == null) {
       return JwtVerification.rejected(lookup.reason, lookup.detail);
     }
+    // Single flight over the expensive part: the first caller of a token checks its signature;
+    // concurrent callers of the same token wait for that and then read the cache. Taken only once
+    // the key is at hand, so callers never queue here behind a key fetch (the key cache bounds
+    // those waits itself).
+    CompletableFuture<Void> mine = null;
+    if (tokens != null && fixedKeySet == null) {
+      mine = new CompletableFuture<>();
+      CompletableFuture<Void> running = inflight.putIfAbsent(token, mine);
+      if (running != null) {
+        mine = null;
+        running.join();
+      }
+      // A verification finished before or while this caller waited counts as a hit.
+      JwtVerification hit = cached(token);
+      if (hit != null) {
+        release(token, mine);
+        return hit;
+      }
+    }
+    try {
+      return checkSignatureAndClaims(raw, fixedKeySet, set, chosen, lookup.key, alg, kid);
+    } finally {
+      release(token, mine);
+    }
+  }
+
+  private void release(String token, CompletableFuture<Void> mine) {
+    if (mine != null) {
+      inflight.remove(token, mine);
+      mine.complete(null);
+    }
+  }
+
+  private JwtVerification checkSignatureAndClaims(
+      CompactJws raw,
+      String fixedKeySet,
+      IssuerKeys set,
+      KeySelection chosen,
+      JWK key,
+      String alg,
+      String kid) {
+    String name = set.issuer;
     String who = chosen.label + name + " kid " + (kid == null ? "-" : LogSafe.quote(kid));
     try {
-      // The same token under the same key object verified before: the result cannot differ.
-      if (!signatures.verifiedBefore(raw.token, lookup.key)) {
-        JWSObject jws = JWSObject.parse(raw.token);
-        if (!alg.equals(jws.getHeader().getAlgorithm().getName())) {
-          return JwtVerification.rejected(Reason.ALGORITHM_NOT_ALLOWED, who + ": alg mismatch");
-        }
-        if (!jws.verify(verifierFor(lookup.key))) {
-          return JwtVerification.rejected(
-              Reason.BAD_SIGNATURE, who + ": signature does not verify");
-        }
-        signatures.remember(raw.token, lookup.key);
+      // The header as already parsed and the signing input as sent: no second parse of the token.
+      JWSHeader jwsHeader = JWSHeader.parse(raw.header, new Base64URL(raw.headerSegment));
+      if (!alg.equals(jwsHeader.getAlgorithm().getName())) {
+        return JwtVerification.rejected(Reason.ALGORITHM_NOT_ALLOWED, who + ": alg mismatch");
+      }
+      byte[] signingInput =
+          raw.token.substring(0, raw.signingInputLength).getBytes(StandardCharsets.US_ASCII);
+      signatureChecks.increment();
+      if (!verifierFor(key).verify(jwsHeader, signingInput, new Base64URL(raw.signatureSegment))) {
+        return JwtVerification.rejected(Reason.BAD_SIGNATURE, who + ": signature does not verify");
       }
     } catch (ParseException e) {
       return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, who + ": not a JWS");
@@ -175,25 +274,94 @@ public final class JwtVerifier implements AutoCloseable {
       return JwtVerification.verified(
           new VerifiedJwt(name, kid, alg, Map.of(), List.of(), Instant.EPOCH, null));
     }
-    return claims.check(
-        raw.payload,
-        set.anchor.audiences(),
-        settings.clock().millis(),
-        settings.clockSkew().toSeconds(),
-        name,
-        kid,
-        alg,
-        who);
+    long skewSeconds = settings.clockSkew().toSeconds();
+    JwtVerification result =
+        claims.check(
+            raw.payload,
+            set.anchor.audiences(),
+            settings.clock().millis(),
+            skewSeconds,
+            name,
+            kid,
+            alg,
+            who);
+    if (tokens != null && result.isVerified()) {
+      remember(raw, result, set, kid, alg, key, skewSeconds);
+    }
+    return result;
   }
 
-  private static JWSVerifier verifierFor(JWK key) throws JOSEException {
+  /**
+   * Caches a verified token with the window in which a hit may serve it: from the latest of {@code
+   * nbf} and {@code iat} less the skew, until {@code exp} plus the skew (the same bounds {@link
+   * ClaimsPolicy} applies; all three are at most {@link ClaimsPolicy#MAX_NUMERIC_DATE}, so the
+   * arithmetic cannot overflow).
+   */
+  private void remember(
+      CompactJws raw,
+      JwtVerification result,
+      IssuerKeys set,
+      String kid,
+      String alg,
+      JWK key,
+      long skewSeconds) {
+    VerifiedJwt jwt = result.token();
+    long until = (jwt.expiry().getEpochSecond() + skewSeconds) * 1000L;
+    long from = Long.MIN_VALUE;
+    Object nbf = raw.payload.get("nbf");
+    if (nbf instanceof Long l) {
+      from = Math.max(from, (l - skewSeconds) * 1000L);
+    }
+    if (jwt.issuedAt().isPresent()) {
+      from = Math.max(from, (jwt.issuedAt().get().getEpochSecond() - skewSeconds) * 1000L);
+    }
+    tokens.put(
+        new VerifiedTokenCache.Entry(raw.token, result, set, kid, alg, key, from, until),
+        settings.clock().millis());
+  }
+
+  /**
+   * One verifier per key object, so the public key is converted once per JWK rather than per token.
+   * Identity-keyed (a JWKS refresh brings new objects); bounded, emptied when full: a miss here
+   * only costs one key conversion.
+   */
+  private JWSVerifier verifierFor(JWK key) throws JOSEException {
+    synchronized (verifiers) {
+      JWSVerifier v = verifiers.get(key);
+      if (v != null) {
+        return v;
+      }
+    }
+    JWSVerifier v;
     if (key instanceof ECKey eCKey) {
-      return new ECDSAVerifier(eCKey);
+      v = new ECDSAVerifier(eCKey);
+    } else if (key instanceof RSAKey rSAKey) {
+      v = new RSASSAVerifier(rSAKey);
+    } else {
+      throw new JOSEException("unsupported key type");
     }
-    if (key instanceof RSAKey rSAKey) {
-      return new RSASSAVerifier(rSAKey);
+    synchronized (verifiers) {
+      if (verifiers.size() >= MAX_KEY_VERIFIERS) {
+        verifiers.clear();
+      }
+      verifiers.put(key, v);
     }
-    throw new JOSEException("unsupported key type");
+    return v;
+  }
+
+  /** Token-cache lookups served from the cache (tests and benchmarks). */
+  long cacheHits() {
+    return tokens == null ? 0 : tokens.hits();
+  }
+
+  /** Signature checks run (tests: a hit runs none). */
+  long signatureChecks() {
+    return signatureChecks.sum();
+  }
+
+  /** The verified-token cache, or null when it is off (tests). */
+  VerifiedTokenCache tokenCache() {
+    return tokens;
   }
 
   /** Stops the background refresh threads and releases the key sources. */

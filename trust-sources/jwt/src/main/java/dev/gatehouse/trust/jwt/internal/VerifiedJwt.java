@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A token whose signature, header, issuer, audience and time claims verified. Immutable; {@link
@@ -23,6 +24,10 @@ public final class VerifiedJwt {
   private final List<String> audiences;
   private final Instant expiry;
   private final Instant issuedAt;
+  private volatile Derived derived;
+
+  /** A value one owner derived from this token (see {@link #derive}). */
+  private record Derived(Object owner, Object value) {}
 
   VerifiedJwt(
       String issuer,
@@ -132,6 +137,26 @@ public final class VerifiedJwt {
       cur = ((Map<?, ?>) cur).get(part);
     }
     return Optional.ofNullable(cur);
+  }
+
+  /**
+   * The value {@code owner} derives from this token with {@code compute}, computed once and kept
+   * with the token (the verifier's cache hands the same {@code VerifiedJwt} to every call with the
+   * same token). Only the first owner's value is kept; any other owner gets a fresh value each
+   * time. {@code compute} must depend on nothing but this token and fixed state of {@code owner}:
+   * per-call checks (replay, peer binding) must never be derived. Two racing first calls may both
+   * compute; either result is kept.
+   */
+  public <T> T derive(Object owner, Class<T> type, Function<? super VerifiedJwt, T> compute) {
+    Derived d = derived;
+    if (d != null && d.owner() == owner) {
+      return type.cast(d.value());
+    }
+    T value = compute.apply(this);
+    if (d == null) {
+      derived = new Derived(owner, value);
+    }
+    return value;
   }
 
   @Override
