@@ -76,8 +76,10 @@ final class FaultyJwksEndpoint implements AutoCloseable {
     try {
       switch (mode) {
         case SERVE -> send(exchange, 200, body.getBytes(StandardCharsets.UTF_8));
-        case HTTP_500 -> send(exchange, 500, "{\"error\":\"internal\"}".getBytes());
-        case GARBAGE -> send(exchange, 200, "<html>{{{ not a key set".getBytes());
+        case HTTP_500 ->
+            send(exchange, 500, "{\"error\":\"internal\"}".getBytes(StandardCharsets.UTF_8));
+        case GARBAGE ->
+            send(exchange, 200, "<html>{{{ not a key set".getBytes(StandardCharsets.UTF_8));
         case HUGE -> sendHuge(exchange);
         case HANG -> {
           try {
