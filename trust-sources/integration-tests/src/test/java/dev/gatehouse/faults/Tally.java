@@ -75,6 +75,11 @@ final class Tally {
     return refused.sum();
   }
 
+  /** Calls that did not succeed so far (race-free while calls are still running). */
+  long failed() {
+    return refused.sum() + unavailable.sum();
+  }
+
   long maxLatencyMillis() {
     return maxLatencyNanos.get() / 1_000_000;
   }

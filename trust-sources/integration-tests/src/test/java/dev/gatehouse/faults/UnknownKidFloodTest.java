@@ -110,6 +110,7 @@ class UnknownKidFloodTest {
                 }
               },
               "other-client");
+      other.setDaemon(true);
       other.start();
       assertNotNull(Conditions.await(Duration.ofSeconds(30), 5, () -> validTally.calls() >= 1));
       long t0 = System.nanoTime();
