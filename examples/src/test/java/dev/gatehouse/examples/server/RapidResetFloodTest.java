@@ -121,7 +121,7 @@ class RapidResetFloodTest {
                     int length = (in.readUnsignedShort() << 8) | in.readUnsignedByte();
                     int type = in.readUnsignedByte();
                     int flags = in.readUnsignedByte();
-                    in.readInt(); // stream id
+                    in.readFully(new byte[4]); // stream id
                     byte[] payload = new byte[length];
                     in.readFully(payload);
                     if (type == TYPE_SETTINGS && (flags & FLAG_ACK) == 0) {

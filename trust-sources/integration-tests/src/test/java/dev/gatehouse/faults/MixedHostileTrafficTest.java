@@ -21,10 +21,10 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Instant;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -206,7 +206,7 @@ class MixedHostileTrafficTest {
                 Status.Code.UNAUTHENTICATED,
                 AuthStatus.MISSING_TEXT));
 
-    Map<String, Tally> byKind = new ConcurrentHashMap<>();
+    Map<String, Tally> byKind = new HashMap<>();
     Tally all = new Tally("10,000 mixed valid and hostile calls");
     try (LogRecords audit = new LogRecords("dev.gatehouse.audit", Level.INFO);
         LogRecords thrown = new LogRecords("", Level.INFO);

@@ -33,7 +33,7 @@ final class Tally {
     long t0 = System.nanoTime();
     Status status;
     try {
-      call.get();
+      var unused = call.get();
       status = Status.OK;
     } catch (StatusRuntimeException e) {
       status = e.getStatus();
