@@ -47,7 +47,7 @@ import javax.crypto.spec.SecretKeySpec;
  *
  * <p>First the legitimate credential is sent as a control: it must get through authentication,
  * otherwise the refusals prove nothing. Then, derived from it and each sent alone: a forged
- * signature, a token signed by a key the issuer never published (same {@code kid}), a token of an
+ * signature, a token signed by a key the issuer never published (same {@code "kid"}), a token of an
  * unknown issuer, {@code alg: none}, {@code HS256} keyed with the issuer's public key, an expired
  * token, a not-yet-valid token, a wrong audience, the credential header twice, a spoofed {@code
  * x-forwarded-client-cert} element sent by the client itself, and that header twice. Unary and

@@ -34,11 +34,14 @@ final class JwksEndpoint {
     this.document = document;
   }
 
-  /** Starts listening on an ephemeral loopback port. */
+  /**
+   * Listens if not listening: on an ephemeral loopback port the first time, on the same port
+   * afterwards (after {@link #stopListening()} or {@link #close()}).
+   */
   void start() {
     synchronized (lock) {
       if (server == null) {
-        listen(0);
+        listen(port);
       }
     }
   }
@@ -88,7 +91,7 @@ final class JwksEndpoint {
   /** {@code http://127.0.0.1:PORT/jwks.json}; starts the server if needed. */
   String url() {
     synchronized (lock) {
-      if (server == null && port == 0) {
+      if (port == 0) {
         listen(0);
       }
       return "http://127.0.0.1:" + port + "/jwks.json";
@@ -103,20 +106,11 @@ final class JwksEndpoint {
     this.delayMillis = delay.toMillis();
   }
 
-  /** Stops listening: connections to the port are refused until {@link #resume()}. */
+  /** Stops listening: connections to the port are refused until {@link #start()}. */
   void stopListening() {
     synchronized (lock) {
       if (server != null) {
         shutdown();
-      }
-    }
-  }
-
-  /** Listens again on the same port (after {@link #stopListening()}). */
-  void resume() {
-    synchronized (lock) {
-      if (server == null && port != 0) {
-        listen(port);
       }
     }
   }

@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * minted on demand, and key rotation, outages and slow answers when the test asks for them.
  *
  * <pre>{@code
- * @RegisterExtension
+ * // a field of the test class, annotated @RegisterExtension
  * static final TestIdentityProvider idp =
  *     TestIdentityProvider.newBuilder("https://idp.test").audience("trips-api").build();
  *
@@ -120,7 +120,7 @@ public final class TestIdentityProvider
     }
   }
 
-  /** The {@code iss} of the tokens this provider mints. */
+  /** The {@code "iss"} of the tokens this provider mints. */
   public String issuer() {
     return issuer;
   }
@@ -187,8 +187,8 @@ public final class TestIdentityProvider
   }
 
   /**
-   * An end-user token: {@code iss} this provider, {@code sub}, {@code aud} the default audience,
-   * {@code iat} now, {@code exp} after the token lifetime, signed ES256.
+   * An end-user token: {@code "iss"} this provider, {@code "sub"}, {@code "aud"} the default
+   * audience, {@code "iat"} now, {@code "exp"} after the token lifetime, signed ES256.
    */
   public TestToken userToken(String subject) {
     return token().subject(subject).audience(audience);
@@ -196,22 +196,22 @@ public final class TestIdentityProvider
 
   /**
    * A signed service token in the format of gatehouse-client's minter: {@code iss = sub =} this
-   * provider's issuer (the calling service's name), {@code aud}, {@code iat}, {@code exp}, a fresh
-   * random {@code jti} on every {@link TestToken#sign()}, {@code typ JWT}, signed ES256.
+   * provider's issuer (the calling service's name), {@code "aud"}, {@code "iat"}, {@code "exp"}, a
+   * fresh random {@code "jti"} on every {@link TestToken#sign()}, {@code typ JWT}, signed ES256.
    */
   public TestToken serviceToken(String audience) {
     return token().subject(issuer).audience(audience).freshJti();
   }
 
   /**
-   * A JWT-SVID of a trust domain whose JWT bundle is this provider's JWKS: {@code sub} the SPIFFE
-   * ID, {@code aud}, {@code iat}, {@code exp}, no {@code iss}.
+   * A JWT-SVID of a trust domain whose JWT bundle is this provider's JWKS: {@code "sub"} the SPIFFE
+   * ID, {@code "aud"}, {@code "iat"}, {@code "exp"}, no {@code "iss"}.
    */
   public TestToken jwtSvid(String spiffeId, String audience) {
     return new TestToken(this).withoutIssuer().subject(spiffeId).audience(audience);
   }
 
-  /** A token with only {@code iss}, {@code iat} and {@code exp} set, to fill in. */
+  /** A token with only {@code "iss"}, {@code "iat"} and {@code "exp"} set, to fill in. */
   public TestToken token() {
     return new TestToken(this);
   }
@@ -255,7 +255,7 @@ public final class TestIdentityProvider
   public void recover() {
     endpoint.failing(false);
     endpoint.delay(Duration.ZERO);
-    endpoint.resume();
+    endpoint.start();
   }
 
   /** How many requests reached the JWKS endpoint. */
@@ -271,7 +271,7 @@ public final class TestIdentityProvider
 
   @Override
   public void beforeAll(ExtensionContext context) {
-    endpoint.url();
+    endpoint.start();
   }
 
   @Override
@@ -279,7 +279,7 @@ public final class TestIdentityProvider
     if (!endpoint.listening()) {
       perTest = true;
     }
-    endpoint.url();
+    endpoint.start();
   }
 
   @Override
@@ -315,7 +315,7 @@ public final class TestIdentityProvider
       this.issuer = issuer;
     }
 
-    /** The default {@code aud} of user tokens; default {@code test-audience}. */
+    /** The audience of user tokens unless a token sets its own; default {@code test-audience}. */
     public Builder audience(String audience) {
       requireNonNull(audience, "audience");
       if (audience.isBlank()) {
@@ -325,13 +325,13 @@ public final class TestIdentityProvider
       return this;
     }
 
-    /** The clock for {@code iat}/{@code exp}; default the system clock. */
+    /** The clock tokens are stamped with; default the system clock. */
     public Builder clock(Clock clock) {
       this.clock = requireNonNull(clock, "clock");
       return this;
     }
 
-    /** {@code exp - iat} of minted tokens; default 5 minutes (within the service-token max TTL). */
+    /** The lifetime of minted tokens; default 5 minutes (within the service-token max TTL). */
     public Builder tokenLifetime(Duration lifetime) {
       requireNonNull(lifetime, "lifetime");
       if (lifetime.isNegative() || lifetime.isZero()) {

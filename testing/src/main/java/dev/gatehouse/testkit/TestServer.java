@@ -229,7 +229,13 @@ public final class TestServer implements AutoCloseable {
         gatehouse.close();
         throw new UncheckedIOException("in-process server did not start", e);
       }
-      gatehouse.verify(server);
+      try {
+        gatehouse.verify(server);
+      } catch (RuntimeException e) {
+        server.shutdownNow();
+        gatehouse.close();
+        throw e;
+      }
       ManagedChannel channel = InProcessChannelBuilder.forName(name).directExecutor().build();
       return new TestServer(gatehouse, server, channel);
     }

@@ -32,7 +32,7 @@ import java.util.concurrent.Executor;
 /**
  * A token to mint from a {@link TestIdentityProvider}: set claims and header, then {@link #sign()}
  * as often as needed (each signature is stamped with the provider's clock at that moment, and a
- * service token gets a fresh {@code jti} each time). Not thread-safe while being configured.
+ * service token gets a fresh {@code "jti"} each time). Not thread-safe while being configured.
  *
  * <pre>{@code
  * String jwt = idp.userToken("alice").roles("driver").scopes("trips:write").sign();
@@ -75,13 +75,13 @@ public final class TestToken {
     return this;
   }
 
-  /** The {@code sub} claim. */
+  /** The subject claim, {@code "sub"}. */
   public TestToken subject(String subject) {
     this.subject = requireNonNull(subject, "subject");
     return this;
   }
 
-  /** Replaces the audiences ({@code aud}, a string when one, an array when several). */
+  /** Replaces the audiences ({@code "aud"}: a string when one, an array when several). */
   public TestToken audience(String... audiences) {
     this.audiences.clear();
     for (String a : audiences) {
@@ -90,13 +90,13 @@ public final class TestToken {
     return this;
   }
 
-  /** The {@code roles} claim, an array of strings. */
+  /** The roles claim, {@code "roles"}: an array of strings. */
   public TestToken roles(String... roles) {
     this.roles = List.of(roles);
     return this;
   }
 
-  /** The {@code scope} claim, space-delimited. */
+  /** The scope claim, {@code "scope"}: the scopes space-delimited. */
   public TestToken scopes(String... scopes) {
     this.scopes = List.of(scopes);
     return this;
@@ -115,31 +115,31 @@ public final class TestToken {
     return this;
   }
 
-  /** The {@code typ} header; {@code null} leaves it out. Default {@code JWT}. */
+  /** The {@code "typ"} header; null leaves it out. Default {@code JWT}. */
   public TestToken type(String type) {
     this.type = type;
     return this;
   }
 
-  /** A fixed {@code iat} (default: the provider's clock at signing). */
+  /** A fixed issue time, {@code "iat"} (default: the provider's clock at signing). */
   public TestToken issuedAt(Instant issuedAt) {
     this.issuedAt = requireNonNull(issuedAt, "issuedAt");
     return this;
   }
 
-  /** {@code exp - iat}; default the provider's token lifetime. */
+  /** The lifetime, {@code "exp"} minus {@code "iat"}; default the provider's token lifetime. */
   public TestToken lifetime(Duration lifetime) {
     this.lifetime = requireNonNull(lifetime, "lifetime");
     return this;
   }
 
-  /** A fixed {@code exp}, overriding the lifetime (an instant in the past makes it expired). */
+  /** A fixed expiry, {@code "exp"}, overriding the lifetime (a past instant makes it expired). */
   public TestToken expiresAt(Instant expiresAt) {
     this.expiresAt = requireNonNull(expiresAt, "expiresAt");
     return this;
   }
 
-  /** The {@code nbf} claim. */
+  /** The not-before claim, {@code "nbf"}. */
   public TestToken notBefore(Instant notBefore) {
     this.notBefore = requireNonNull(notBefore, "notBefore");
     return this;
@@ -225,7 +225,7 @@ public final class TestToken {
     return signWith(provider.signingKey(algorithm), claimsSet());
   }
 
-  /** Signs {@code claims} with {@code key}, this token's header naming the key's {@code kid}. */
+  /** Signs {@code claims} with {@code key}, this token's header naming the key's {@code "kid"}. */
   String signWith(JWK key, JWTClaimsSet claims) {
     try {
       JWSSigner signer =

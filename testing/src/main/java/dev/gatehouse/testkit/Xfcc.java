@@ -42,27 +42,27 @@ public final class Xfcc {
     return String.join(",", elements);
   }
 
-  /** {@code By}: the identity of the proxy that wrote the element. */
+  /** {@code "By"}: the identity of the proxy that wrote the element. */
   public Xfcc by(String by) {
     return pair("By", by);
   }
 
-  /** {@code Hash}: the hex SHA-256 of the client certificate. */
+  /** {@code "Hash"}: the hex SHA-256 of the client certificate. */
   public Xfcc hash(String hash) {
     return pair("Hash", hash);
   }
 
-  /** {@code URI}: a URI SAN of the client certificate (the SPIFFE ID). */
+  /** {@code "URI"}: a URI SAN of the client certificate (the SPIFFE ID). */
   public Xfcc uri(String uri) {
     return pair("URI", uri);
   }
 
-  /** {@code DNS}: a DNS SAN of the client certificate. */
+  /** {@code "DNS"}: a DNS SAN of the client certificate. */
   public Xfcc dns(String dns) {
     return pair("DNS", dns);
   }
 
-  /** {@code Subject}: the client certificate's subject DN (always quoted). */
+  /** {@code "Subject"}: the client certificate's subject DN (always quoted). */
   public Xfcc subject(String subject) {
     pairs.add("Subject=" + quote(requireNonNull(subject, "subject")));
     return this;

@@ -77,7 +77,7 @@ class TestTokenTest {
     assertEquals("worker", claims.getIssuer());
     assertEquals("worker", claims.getSubject());
     assertEquals(List.of("trips"), claims.getAudience());
-    assertTrue(claims.getExpirationTime().after(claims.getIssueTime()));
+    assertTrue(claims.getExpirationTime().toInstant().isAfter(claims.getIssueTime().toInstant()));
     assertTrue(claims.getJWTID().length() >= 16);
   }
 

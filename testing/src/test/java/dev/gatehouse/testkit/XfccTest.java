@@ -7,13 +7,24 @@ import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.trust.mesh.MeshIdentityTrustSource;
 import io.grpc.Metadata;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** XFCC values the kit writes are what the mesh source's strict parser reads. */
 class XfccTest {
   private static final String WORKER = "spiffe://cluster.local/ns/trips/sa/worker";
+  private static final InetAddress LOOPBACK = loopback();
+
+  private static InetAddress loopback() {
+    try {
+      return InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+    } catch (UnknownHostException e) {
+      throw new AssertionError(e);
+    }
+  }
 
   private static AuthResult fromSidecar(String xfcc) {
     MeshIdentityTrustSource mesh =
@@ -24,7 +35,7 @@ class XfccTest {
     Metadata md = new Metadata();
     md.put(Metadata.Key.of(Xfcc.HEADER, Metadata.ASCII_STRING_MARSHALLER), xfcc);
     return mesh.authenticate(
-        IncomingCall.of("trips/Finish", md, new InetSocketAddress("127.0.0.1", 15001), null));
+        IncomingCall.of("trips/Finish", md, new InetSocketAddress(LOOPBACK, 15001), null));
   }
 
   @Test
