@@ -10,6 +10,7 @@ import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Principal;
 import dev.gatehouse.testkit.example.v1.TripRequest;
+import dev.gatehouse.testkit.example.v1.TripWorkersGrpc;
 import dev.gatehouse.testkit.example.v1.TripsGrpc;
 import io.grpc.Status;
 import java.util.List;
@@ -80,20 +81,22 @@ class HostileCredentialsTest {
   void soundServiceTokenConfiguration_refusesEveryCase() {
     try (TestServer server =
         TestServer.newBuilder()
-            .addService(new RecordingTrips())
+            .addService(new RecordingTrips().workers())
             .serviceName("trips")
             .serviceCaller(worker, "trip-finisher")
             .meshCaller("spiffe://cluster.local/ns/trips/sa/finisher", "trip-finisher")
             .start()) {
       HostileReport report =
-          HostileCredentials.against(server.channel(), TripsGrpc.getFinishTripMethod(), REQUEST)
+          HostileCredentials.against(
+                  server.channel(), TripWorkersGrpc.getFinishTripMethod(), REQUEST)
               .legitimate(worker.serviceToken("trips"))
               .run();
       // The in-process mesh source takes every client for its sidecar: the spoofed XFCC element
       // naming a stranger is refused by the allow-list, one naming an allowed identity is not.
       report.assertAllRefused();
       HostileReport trusting =
-          HostileCredentials.against(server.channel(), TripsGrpc.getFinishTripMethod(), REQUEST)
+          HostileCredentials.against(
+                  server.channel(), TripWorkersGrpc.getFinishTripMethod(), REQUEST)
               .legitimate(worker.serviceToken("trips"))
               .impersonating("spiffe://cluster.local/ns/trips/sa/finisher")
               .run();
@@ -109,7 +112,6 @@ class HostileCredentialsTest {
         TestServer.newBuilder()
             .addService(new RecordingTrips())
             .configure(g -> g.userAuthenticator(new AcceptsAnything()))
-            .meshCaller("spiffe://cluster.local/ns/trips/sa/finisher", "trip-finisher")
             .start()) {
       AssertionError e =
           assertThrows(

@@ -9,7 +9,7 @@ import dev.gatehouse.spi.AuthResult;
 import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.testkit.example.v1.TripRequest;
-import dev.gatehouse.testkit.example.v1.TripsGrpc;
+import dev.gatehouse.testkit.example.v1.TripWorkersGrpc;
 import dev.gatehouse.trust.spiffe.PeerCertificateTrustSource;
 import io.grpc.Metadata;
 import java.security.cert.X509Certificate;
@@ -82,12 +82,13 @@ class TestCaTest {
     TestCa partner = TestCa.forTrustDomain("partner.org");
     try (TestServer server =
         TestServer.newBuilder()
-            .addService(trips)
+            .addService(trips.workers())
             .peerCertificate(CA.issue(WORKER))
             .configure(g -> g.addTrustSource(certs(CA, partner)))
             .start()) {
       var trip =
-          TripsGrpc.newBlockingStub(server.channel()).finishTrip(TripRequest.getDefaultInstance());
+          TripWorkersGrpc.newBlockingStub(server.channel())
+              .finishTrip(TripRequest.getDefaultInstance());
       assertEquals(WORKER, trip.getStartedBy());
       assertEquals(
           List.of("peer_certificate"),

@@ -7,6 +7,7 @@ import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.server.PrincipalKind;
 import dev.gatehouse.testkit.example.v1.Trip;
 import dev.gatehouse.testkit.example.v1.TripRequest;
+import dev.gatehouse.testkit.example.v1.TripWorkersGrpc;
 import dev.gatehouse.testkit.example.v1.TripsGrpc;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -55,12 +56,12 @@ class TestServerTest {
     RecordingTrips trips = new RecordingTrips();
     try (TestServer server =
         TestServer.newBuilder()
-            .addService(trips)
+            .addService(trips.workers())
             .serviceName("trips")
             .serviceCaller(worker, "trip-finisher")
             .start()) {
       Trip trip =
-          TripsGrpc.newBlockingStub(server.channel())
+          TripWorkersGrpc.newBlockingStub(server.channel())
               .withCallCredentials(worker.serviceToken("trips").callCredentials())
               .finishTrip(REQUEST);
       assertEquals("worker", trip.getStartedBy());
@@ -74,13 +75,16 @@ class TestServerTest {
     String id = "spiffe://cluster.local/ns/trips/sa/worker";
     RecordingTrips trips = new RecordingTrips();
     try (TestServer server =
-        TestServer.newBuilder().addService(trips).meshCaller(id, "trip-finisher").start()) {
+        TestServer.newBuilder()
+            .addService(trips.workers())
+            .meshCaller(id, "trip-finisher")
+            .start()) {
       Metadata md = new Metadata();
       md.put(
           Metadata.Key.of(Xfcc.HEADER, Metadata.ASCII_STRING_MARSHALLER),
           Xfcc.element().by("spiffe://cluster.local/ns/trips/sa/trips").uri(id).build());
       Trip trip =
-          TripsGrpc.newBlockingStub(server.channel())
+          TripWorkersGrpc.newBlockingStub(server.channel())
               .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
               .finishTrip(REQUEST);
       assertEquals(id, trip.getStartedBy());
@@ -102,11 +106,16 @@ class TestServerTest {
     PolicyException e =
         assertThrows(
             PolicyException.class,
-            () -> TestServer.newBuilder().addService(new RecordingTrips()).users(idp).start());
+            () ->
+                TestServer.newBuilder()
+                    .addService(new RecordingTrips())
+                    .addService(new RecordingTrips().workers())
+                    .users(idp)
+                    .start());
     assertEquals(
         true,
         e.problems().stream()
-            .anyMatch(p -> p.startsWith("gatehouse.testkit.example.v1.Trips/FinishTrip")),
+            .anyMatch(p -> p.startsWith("gatehouse.testkit.example.v1.TripWorkers/FinishTrip")),
         e.problems().toString());
     assertThrows(IllegalStateException.class, () -> TestServer.newBuilder().start());
   }
