@@ -15,9 +15,11 @@ import java.util.Set;
  * that vouched for it.
  *
  * <p>Handlers read it with {@link #current()} or {@link #require()}; it is visible in every
- * listener callback of unary and streaming calls and never leaks between calls. Only the chain
- * creates and attaches one, under a private context key, so application code cannot attach a forged
- * one. Immutable; {@link #toString()} never shows token material or claim values.
+ * listener callback of unary and streaming calls and never leaks between calls. On a call, only the
+ * chain attaches one, under a private context key: the chain attaches its own to every call it
+ * authenticates and removes any other from every call it lets through, so a context made with the
+ * test hook {@link #attachForTesting} never reaches a handler behind Gatehouse. Immutable; {@link
+ * #toString()} never shows token material or claim values.
  */
 public final class AuthContext {
   private static final Context.Key<AuthContext> KEY = Context.key("gatehouse-auth-context");
@@ -64,6 +66,30 @@ public final class AuthContext {
   /** Returns {@code base} with this context attached; for the chain only. */
   Context attachTo(Context base) {
     return base.withValue(KEY, this);
+  }
+
+  /** Returns {@code base} without any context; for the chain only. */
+  static Context detachFrom(Context base) {
+    return KEY.get(base) == null ? base : base.withValue(KEY, null);
+  }
+
+  /**
+   * <b>For unit tests of handlers only</b> (the {@code gatehouse-testing} kit wraps it): returns
+   * {@code base} with an AuthContext for {@code principal} attached, as if the authenticator named
+   * {@code trustSource} had authenticated a caller of {@code kind}, so that a handler called
+   * directly inside {@code context.run(...)} sees it through {@link #current()}.
+   *
+   * <p>It is never reachable from a network call: it takes no input from a request, and the chain
+   * removes a context attached this way from every call it lets through (it attaches its own to
+   * authenticated calls and none to the others), so an interceptor or a thread context that calls
+   * this cannot make a caller appear behind Gatehouse. Production code has no reason to call it.
+   *
+   * @throws IllegalArgumentException if {@code trustSource} is empty
+   */
+  public static Context attachForTesting(
+      Context base, Principal principal, PrincipalKind kind, String trustSource) {
+    requireNonNull(base, "base");
+    return stamp(principal, kind, trustSource).attachTo(base);
   }
 
   /** What the source verified. */

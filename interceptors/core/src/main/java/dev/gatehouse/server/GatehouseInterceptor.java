@@ -177,16 +177,17 @@ final class GatehouseInterceptor implements ServerInterceptor {
       ServerCall<ReqT, RespT> call,
       Metadata headers,
       ServerCallHandler<ReqT, RespT> next) {
-    if (principal == null && !global) {
+    Context current = Context.current();
+    if (principal == null && !global && AuthContext.detachFrom(current) == current) {
       return next.startCall(call, headers);
     }
-    Context context = Context.current();
+    Context context = current;
     if (global) {
       context = context.withValue(CHECKED, token);
     }
-    if (principal != null) {
-      context = principal.attachTo(context);
-    }
+    // Only the chain's own stamp ever reaches the handler: any other context (attached by
+    // AuthContext.attachForTesting before the chain) is replaced or removed.
+    context = principal != null ? principal.attachTo(context) : AuthContext.detachFrom(context);
     return Contexts.interceptCall(context, call, headers, next);
   }
 

@@ -3,24 +3,23 @@ package dev.gatehouse.config;
 import static dev.gatehouse.testing.ProbeHarness.expectFailure;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.nimbusds.jose.jwk.ECKey;
-import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.server.AuditEvent;
 import dev.gatehouse.server.AuthStatus;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.test.v1.Req;
 import dev.gatehouse.testing.ProbeHarness;
-import dev.gatehouse.testing.TestTokens;
+import dev.gatehouse.testkit.TestIdentityProvider;
+import dev.gatehouse.testkit.Xfcc;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,17 +28,18 @@ import org.junit.jupiter.api.io.TempDir;
  * proxy stops the call even when another credential on it would be accepted.
  */
 class ConfiguredChainScreensEveryCallTest {
-  private static final String IDP = "https://idp.test";
-  private static final String XFCC = "x-forwarded-client-cert";
   private static final InetSocketAddress STRANGER = new InetSocketAddress("192.0.2.7", 4000);
 
   @TempDir Path dir;
 
+  @RegisterExtension
+  static final TestIdentityProvider idp =
+      TestIdentityProvider.newBuilder("https://idp.test").audience("trips-api").build();
+
   @Test
   void gatedCall_validUserJwtAndMeshHeaderFromUntrustedPeer_refusedUntrustedProxyHandlerNotRun()
       throws Exception {
-    ECKey idpKey = TestTokens.ecKey("idp-1");
-    Files.writeString(dir.resolve("idp.jwks.json"), new JWKSet(idpKey.toPublicJWK()).toString());
+    Files.writeString(dir.resolve("idp.jwks.json"), idp.publicKeys().toString());
     Path file = dir.resolve("gatehouse.yaml");
     Files.writeString(
         file,
@@ -47,18 +47,14 @@ class ConfiguredChainScreensEveryCallTest {
             + "user_jwt:\n"
             + "  issuers:\n"
             + "    - { issuer: \""
-            + IDP
+            + idp.issuer()
             + "\", jwks_file: idp.jwks.json, audiences: [trips-api] }\n"
             + "internal:\n"
             + "  mesh_identity:\n"
             + "    trusted_proxies: [\"127.0.0.1/32\"]\n"
             + "    allow:\n"
             + "      - { identity: \"spiffe://cluster.local/ns/trips/sa/worker\" }\n");
-    String user =
-        TestTokens.sign(
-            idpKey,
-            TestTokens.header("ES256", "idp-1"),
-            TestTokens.claims(IDP, "alice", "trips-api", Instant.now(), 300));
+    String user = idp.userToken("alice").sign();
     List<AuditEvent> events = new CopyOnWriteArrayList<>();
     ConfiguredGatehouse[] built = new ConfiguredGatehouse[1];
     try (ProbeHarness h =
@@ -78,8 +74,8 @@ class ConfiguredChainScreensEveryCallTest {
         md.put(
             Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER), "Bearer " + user);
         md.put(
-            Metadata.Key.of(XFCC, Metadata.ASCII_STRING_MARSHALLER),
-            "URI=spiffe://cluster.local/ns/trips/sa/worker");
+            Metadata.Key.of(Xfcc.HEADER, Metadata.ASCII_STRING_MARSHALLER),
+            Xfcc.element().uri("spiffe://cluster.local/ns/trips/sa/worker").build());
         StatusRuntimeException e =
             expectFailure(() -> h.stub(md).anyUser(Req.getDefaultInstance()));
         assertEquals(Status.Code.UNAUTHENTICATED, e.getStatus().getCode());

@@ -53,6 +53,7 @@ class PackageDependenciesTest {
             "trust-sources/spiffe",
             "trust-sources/mesh",
             "trust-sources/insecure",
+            "testing",
             "audit")) {
       Path dir = root.resolve(module).resolve("src/main/java");
       assertTrue(Files.isDirectory(dir), dir::toString);
