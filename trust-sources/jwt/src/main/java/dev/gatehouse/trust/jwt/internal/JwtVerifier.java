@@ -186,7 +186,8 @@ public final class JwtVerifier implements AutoCloseable {
         who);
   }
 
-  private static JWSVerifier verifierFor(JWK key) throws JOSEException {
+  /** The Nimbus verifier Gatehouse uses for a kept (pinned, public) key. */
+  static JWSVerifier verifierFor(JWK key) throws JOSEException {
     if (key instanceof ECKey eCKey) {
       return new ECDSAVerifier(eCKey);
     }
