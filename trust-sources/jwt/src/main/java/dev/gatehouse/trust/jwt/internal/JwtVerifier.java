@@ -332,14 +332,7 @@ public final class JwtVerifier implements AutoCloseable {
         return v;
       }
     }
-    JWSVerifier v;
-    if (key instanceof ECKey eCKey) {
-      v = new ECDSAVerifier(eCKey);
-    } else if (key instanceof RSAKey rSAKey) {
-      v = new RSASSAVerifier(rSAKey);
-    } else {
-      throw new JOSEException("unsupported key type");
-    }
+    JWSVerifier v = newVerifier(key);
     synchronized (verifiers) {
       if (verifiers.size() >= MAX_KEY_VERIFIERS) {
         verifiers.clear();
@@ -347,6 +340,17 @@ public final class JwtVerifier implements AutoCloseable {
       verifiers.put(key, v);
     }
     return v;
+  }
+
+  /** The Nimbus verifier Gatehouse uses for a kept (pinned, public) key. */
+  static JWSVerifier newVerifier(JWK key) throws JOSEException {
+    if (key instanceof ECKey eCKey) {
+      return new ECDSAVerifier(eCKey);
+    }
+    if (key instanceof RSAKey rSAKey) {
+      return new RSASSAVerifier(rSAKey);
+    }
+    throw new JOSEException("unsupported key type");
   }
 
   /** Token-cache lookups served from the cache (tests and benchmarks). */
