@@ -248,7 +248,11 @@ public final class Gatehouse implements AutoCloseable {
       return this;
     }
 
-    /** Receives every decision; the default logs one line each. */
+    /**
+     * Receives every decision. The default ({@link AuditListener#logging()}) writes at most one
+     * line per decision: allowed calls at FINE (so not at the usual INFO level), refusals at INFO
+     * and dry-run refusals at WARNING, refusals rate-limited per method and reason.
+     */
     public Builder auditListener(AuditListener listener) {
       this.auditListener = requireNonNull(listener, "listener");
       return this;

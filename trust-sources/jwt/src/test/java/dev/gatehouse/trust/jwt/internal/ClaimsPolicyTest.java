@@ -143,6 +143,7 @@ class ClaimsPolicyTest {
     JwtVerification r = check(c);
     refused(r, Reason.AUDIENCE_MISMATCH, "aud does not name us");
     assertFalse(r.detail().contains(SECRET_AUD), "no claim value in the detail");
+    assertTrue(r.detail().contains("expected \"api\""), "names the expected audience");
     c.put("aud", List.of("api", 3L));
     refused(check(c), Reason.INVALID_CLAIMS, "aud has a non-string");
     c.remove("aud");
