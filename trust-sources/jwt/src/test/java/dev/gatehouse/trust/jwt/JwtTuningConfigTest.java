@@ -71,7 +71,7 @@ class JwtTuningConfigTest {
     assertEquals(
         Duration.ofMillis(500), users(USERS + "  jwks_fetch_timeout_ms: 500\n").fetchTimeout());
     assertEquals(
-        Duration.ofMillis(30_000),
+        Duration.ofSeconds(30),
         services(SERVICES + "    jwks_fetch_timeout_ms: 30000\n").fetchTimeout());
   }
 
@@ -102,8 +102,13 @@ class JwtTuningConfigTest {
     ECKey worker = TestTokens.ecKey("w-1");
     Files.writeString(dir.resolve("worker.jwks.json"), new JWKSet(worker.toPublicJWK()).toString());
     String yaml =
-        "internal:\n  signed_token:\n    replay_protection: true\n    replay_cache_size: 1\n"
-            + "    issuers: [{ issuer: worker, jwks_file: worker.jwks.json }]\n";
+        """
+        internal:
+          signed_token:
+            replay_protection: true
+            replay_cache_size: 1
+            issuers: [{ issuer: worker, jwks_file: worker.jwks.json }]
+        """;
     GatehouseConfig config = parse(yaml);
     SignedTokenSection section = config.section(SignedTokenSection.provider()).orElseThrow();
     SignedTokenTrustSource source =
