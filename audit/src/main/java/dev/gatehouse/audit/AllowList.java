@@ -79,6 +79,11 @@ final class AllowList {
     return false;
   }
 
+  /** Whether {@code fullMethodName} is listed by its full name (not through a {@code /*} entry). */
+  boolean listsExactly(String fullMethodName) {
+    return patterns.contains(fullMethodName);
+  }
+
   /** Entries that match none of {@code publicMethods}: stale, or pre-approving a future method. */
   List<String> unused(Collection<String> publicMethods) {
     List<String> out = new ArrayList<>();

@@ -5,14 +5,17 @@ import dev.gatehouse.policy.Mode;
 import dev.gatehouse.policy.ModeOverride;
 import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.policy.PolicyResolver;
+import dev.gatehouse.policy.Preset;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 
 /**
  * The posture audit command line: prints every method's resolved Gatehouse mode, requirements and
@@ -21,7 +24,7 @@ import java.util.Locale;
  * <pre>
  * java -jar gatehouse-audit.jar [--format table|json|markdown] [--check]
  *     [--allow-public FILE] [--diff BASELINE.json] [--override PATTERN=public|internal]...
- *     DESCRIPTOR_SET
+ *     [--preset health|reflection]... DESCRIPTOR_SET
  * </pre>
  *
  * <p>Exit codes: {@value #OK} ok; {@value #CHECK_FAILED} {@code --check} failed; {@value #USAGE}
@@ -40,7 +43,8 @@ public final class AuditCli {
 
   static final String USAGE_TEXT =
       "usage: gatehouse-audit [--format table|json|markdown] [--check] [--allow-public FILE]"
-          + " [--diff BASELINE.json] [--override PATTERN=public|internal]... DESCRIPTOR_SET";
+          + " [--diff BASELINE.json] [--override PATTERN=public|internal]..."
+          + " [--preset health|reflection]... DESCRIPTOR_SET";
 
   private static final String PREFIX = "gatehouse-audit: ";
 
@@ -90,7 +94,7 @@ public final class AuditCli {
         options.diff == null ? null : PostureDiff.readBaseline(options.diff);
     List<FileDescriptor> files = DescriptorSets.load(options.descriptorSet);
 
-    AuditReport report = PostureAudit.audit(files, options.overrides, allowPublic);
+    AuditReport report = PostureAudit.audit(files, options.overrides, options.presets, allowPublic);
 
     List<PostureDiff.Change> changes = null;
     if (baseline == null) {
@@ -154,6 +158,10 @@ public final class AuditCli {
           "no Gatehouse option applies (gated, deny everyone by default);"
               + " annotate it or declare it with an override";
       case PUBLIC_NOT_ALLOWED -> "public but not listed in " + options.allowPublic;
+      case PUBLIC_REFLECTION ->
+          "server reflection is public: anyone can list this server's API (make it internal with"
+              + " the reflection preset, or approve this method by its full name in"
+              + " --allow-public)";
     };
   }
 
@@ -171,6 +179,7 @@ public final class AuditCli {
     Path diff;
     Path descriptorSet;
     final List<ModeOverride> overrides = new ArrayList<>();
+    final Set<Preset> presets = EnumSet.noneOf(Preset.class);
 
     static Options parse(List<String> args) throws UsageException {
       Options o = new Options();
@@ -229,6 +238,18 @@ public final class AuditCli {
           }
           case "--override" ->
               o.overrides.add(override(value != null ? value : next(args, ++i, name)));
+          case "--preset" -> {
+            String p = value != null ? value : next(args, ++i, name);
+            o.presets.add(
+                Preset.fromConfigName(p)
+                    .orElseThrow(
+                        () ->
+                            new UsageException(
+                                "--preset: unknown preset "
+                                    + p
+                                    + "; known presets: "
+                                    + Preset.configNames())));
+          }
           default -> throw new UsageException("unknown option " + arg + "; " + USAGE_TEXT);
         }
       }

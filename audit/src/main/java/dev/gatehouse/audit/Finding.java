@@ -7,7 +7,13 @@ enum Finding {
   /** No Gatehouse option applies at all: gated and DENY, both by default. */
   UNANNOTATED("unannotated"),
   /** Public, but not listed in the {@code --allow-public} file. */
-  PUBLIC_NOT_ALLOWED("public_not_allowed");
+  PUBLIC_NOT_ALLOWED("public_not_allowed"),
+  /**
+   * A server reflection method ({@code grpc.reflection.v1.ServerReflection}, {@code
+   * grpc.reflection.v1alpha.ServerReflection}) is public: anyone could list the server's API.
+   * Approved only by its full method name in the {@code --allow-public} file.
+   */
+  PUBLIC_REFLECTION("public_reflection");
 
   private final String code;
 

@@ -12,6 +12,7 @@ import dev.gatehouse.policy.ModeOverride;
 import dev.gatehouse.policy.Origin;
 import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.policy.PolicyResolver;
+import dev.gatehouse.policy.Preset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -33,10 +34,14 @@ final class PostureAudit {
    * Audits every service in {@code files}.
    *
    * @param overrides the server's mode overrides (for services without Gatehouse options)
+   * @param presets the server's presets
    * @param allowPublic the approved public methods, or null when not checked
    */
   static AuditReport audit(
-      List<FileDescriptor> files, List<ModeOverride> overrides, AllowList allowPublic) {
+      List<FileDescriptor> files,
+      List<ModeOverride> overrides,
+      Set<Preset> presets,
+      AllowList allowPublic) {
     List<MethodPosture> methods = new ArrayList<>();
     List<String> problems = new ArrayList<>();
     List<String> warnings = new ArrayList<>();
@@ -58,12 +63,29 @@ final class PostureAudit {
             usedOverrides.add(o);
           }
         }
-        methods.addAll(auditService(service, mine, allowPublic));
+        methods.addAll(auditService(service, mine, presets, allowPublic));
       }
     }
+    // As on the server: an override naming a service of the set must match one of its methods;
+    // one naming a service the set does not have is ignored with a warning.
     for (ModeOverride o : overrides) {
       if (!usedOverrides.contains(o)) {
-        problems.add("override matches no protected method: " + o.pattern());
+        if (services.contains(o.service())) {
+          problems.add("override matches no protected method: " + o.pattern());
+        } else {
+          warnings.add(
+              "override " + o.pattern() + " ignored: no service " + o.service() + " in the set");
+        }
+      }
+    }
+    for (Preset p : presets) {
+      if (p.services().stream().noneMatch(services::contains)) {
+        warnings.add(
+            "preset "
+                + p.configName()
+                + " ignored: no service "
+                + String.join(" or ", p.services())
+                + " in the set");
       }
     }
     if (allowPublic != null) {
@@ -81,11 +103,14 @@ final class PostureAudit {
   }
 
   private static List<MethodPosture> auditService(
-      ServiceDescriptor service, List<ModeOverride> overrides, AllowList allowPublic) {
+      ServiceDescriptor service,
+      List<ModeOverride> overrides,
+      Set<Preset> presets,
+      AllowList allowPublic) {
     List<MethodPosture> out = new ArrayList<>();
     try {
       Map<String, MethodPolicy> resolved =
-          PolicyResolver.create(overrides).resolve(List.of(service));
+          PolicyResolver.create(overrides, presets).resolve(List.of(service));
       for (MethodDescriptor m : service.getMethods()) {
         MethodPolicy policy = resolved.get(fullName(m));
         if (policy == null) {
@@ -97,7 +122,7 @@ final class PostureAudit {
       return out;
     } catch (PolicyException whole) {
       for (MethodDescriptor m : service.getMethods()) {
-        out.add(auditAlone(m, overrides, whole, allowPublic));
+        out.add(auditAlone(m, overrides, presets, whole, allowPublic));
       }
       return out;
     }
@@ -107,6 +132,7 @@ final class PostureAudit {
   private static MethodPosture auditAlone(
       MethodDescriptor method,
       List<ModeOverride> overrides,
+      Set<Preset> presets,
       PolicyException whole,
       AllowList allowPublic) {
     String name = fullName(method);
@@ -128,7 +154,7 @@ final class PostureAudit {
       return posture(method, null, problems, allowPublic);
     }
     try {
-      MethodPolicy policy = PolicyResolver.create(mine).resolve(List.of(alone)).get(name);
+      MethodPolicy policy = PolicyResolver.create(mine, presets).resolve(List.of(alone)).get(name);
       if (policy == null) {
         return posture(method, null, List.of("not resolved"), allowPublic);
       }
@@ -178,6 +204,11 @@ final class PostureAudit {
           && policy.mode() == Mode.PUBLIC
           && !allowPublic.allows(policy.fullMethodName())) {
         findings.add(Finding.PUBLIC_NOT_ALLOWED);
+      }
+      if (policy.mode() == Mode.PUBLIC
+          && Preset.REFLECTION.covers(method.getService().getFullName())
+          && (allowPublic == null || !allowPublic.listsExactly(policy.fullMethodName()))) {
+        findings.add(Finding.PUBLIC_REFLECTION);
       }
     }
     ServiceDescriptor service = method.getService();

@@ -130,13 +130,162 @@ class AuditCliTest {
   }
 
   @Test
-  void check_overrideMatchingNothing_failsLikeTheServer() {
-    CliRun run = CliRun.of("--check", "--override", "no.such.Service/*=public", SET.toString());
+  void check_overrideMatchingNoMethodOfAServiceInTheSet_failsLikeTheServer() {
+    CliRun run = CliRun.of("--check", "--override", P + "Bare/Chek=public", SET.toString());
 
     assertEquals(AuditCli.CHECK_FAILED, run.exitCode());
     assertTrue(
-        run.err().contains("check: override matches no protected method: no.such.Service/*"));
+        run.err().contains("check: override matches no protected method: " + P + "Bare/Chek"),
+        run.err());
     assertTrue(run.out().contains("# problem: override matches no protected method"));
+  }
+
+  @Test
+  void overrideAndPresetForServicesNotInTheSet_warningsOnly() {
+    CliRun run =
+        CliRun.of(
+            "--override",
+            "no.such.Service/*=public",
+            "--preset",
+            "reflection",
+            "--override",
+            P + "Bare/*=internal",
+            SET.toString());
+
+    assertEquals(AuditCli.OK, run.exitCode(), run.err());
+    assertTrue(
+        run.err()
+            .contains(
+                "warning: override no.such.Service/* ignored: no service no.such.Service in the"
+                    + " set"),
+        run.err());
+    assertTrue(run.err().contains("warning: preset reflection ignored"), run.err());
+  }
+
+  @Test
+  void preset_unknownName_usageErrorNamingTheKnownOnes() {
+    CliRun run = CliRun.of("--preset", "helth", SET.toString());
+
+    assertEquals(AuditCli.USAGE, run.exitCode());
+    assertTrue(run.err().contains("unknown preset helth; known presets: health, reflection"));
+  }
+
+  /** A descriptor set with server reflection v1 and health, as grpc-java serves them. */
+  private Path standardServices() throws IOException {
+    FileDescriptorProto reflection =
+        FileDescriptorProto.newBuilder()
+            .setName("grpc/reflection/v1/reflection.proto")
+            .setPackage("grpc.reflection.v1")
+            .addDependency("google/protobuf/empty.proto")
+            .addService(
+                com.google.protobuf.DescriptorProtos.ServiceDescriptorProto.newBuilder()
+                    .setName("ServerReflection")
+                    .addMethod(
+                        com.google.protobuf.DescriptorProtos.MethodDescriptorProto.newBuilder()
+                            .setName("ServerReflectionInfo")
+                            .setInputType(".google.protobuf.Empty")
+                            .setOutputType(".google.protobuf.Empty")
+                            .setClientStreaming(true)
+                            .setServerStreaming(true)))
+            .build();
+    FileDescriptorProto health =
+        FileDescriptorProto.newBuilder()
+            .setName("grpc/health/v1/health.proto")
+            .setPackage("grpc.health.v1")
+            .addDependency("google/protobuf/empty.proto")
+            .addService(
+                com.google.protobuf.DescriptorProtos.ServiceDescriptorProto.newBuilder()
+                    .setName("Health")
+                    .addMethod(
+                        com.google.protobuf.DescriptorProtos.MethodDescriptorProto.newBuilder()
+                            .setName("Check")
+                            .setInputType(".google.protobuf.Empty")
+                            .setOutputType(".google.protobuf.Empty")))
+            .build();
+    Path file = tmp.resolve("standard.pb");
+    Files.write(
+        file,
+        FileDescriptorSet.newBuilder()
+            .addFile(EmptyProto.getDescriptor().toProto())
+            .addFile(reflection)
+            .addFile(health)
+            .build()
+            .toByteArray());
+    return file;
+  }
+
+  @Test
+  void check_presets_reflectionInternalHealthPublic_passes() throws IOException {
+    CliRun run =
+        CliRun.of(
+            "--check", "--preset", "health", "--preset=reflection", standardServices().toString());
+
+    assertEquals(AuditCli.OK, run.exitCode(), run.err());
+    assertEquals(
+        "internal", run.row("grpc.reflection.v1.ServerReflection/ServerReflectionInfo").get(1));
+    assertEquals(
+        "override", run.row("grpc.reflection.v1.ServerReflection/ServerReflectionInfo").get(2));
+    assertEquals("public", run.row("grpc.health.v1.Health/Check").get(1));
+  }
+
+  @Test
+  void check_publicReflectionOverride_flagged() throws IOException {
+    CliRun run =
+        CliRun.of(
+            "--check",
+            "--format",
+            "json",
+            "--preset",
+            "reflection",
+            "--override",
+            "grpc.reflection.v1.ServerReflection/*=public",
+            "--override",
+            "grpc.health.v1.Health/*=public",
+            standardServices().toString());
+
+    assertEquals(AuditCli.CHECK_FAILED, run.exitCode());
+    assertTrue(
+        run.err()
+            .contains(
+                "check: grpc.reflection.v1.ServerReflection/ServerReflectionInfo: server"
+                    + " reflection is public"),
+        run.err());
+    assertTrue(run.out().contains("\"public_reflection\""), run.out());
+    assertFalse(run.err().contains("grpc.health.v1.Health/Check"), run.err());
+  }
+
+  @Test
+  void check_publicReflection_approvedOnlyByItsFullNameInAllowPublic() throws IOException {
+    Path set = standardServices();
+    Path wildcard = tmp.resolve("wildcard.txt");
+    Files.writeString(wildcard, "grpc.reflection.v1.ServerReflection/*\ngrpc.health.v1.Health/*\n");
+    Path exact = tmp.resolve("exact.txt");
+    Files.writeString(
+        exact,
+        "grpc.reflection.v1.ServerReflection/ServerReflectionInfo\ngrpc.health.v1.Health/*\n");
+    String[] common = {
+      "--check",
+      "--override",
+      "grpc.reflection.v1.ServerReflection/*=public",
+      "--override",
+      "grpc.health.v1.Health/*=public",
+      "--allow-public"
+    };
+
+    CliRun byWildcard = CliRun.of(concat(common, wildcard.toString(), set.toString()));
+    assertEquals(AuditCli.CHECK_FAILED, byWildcard.exitCode());
+    assertEquals(
+        "public_reflection",
+        byWildcard.row("grpc.reflection.v1.ServerReflection/ServerReflectionInfo").get(5));
+
+    CliRun byName = CliRun.of(concat(common, exact.toString(), set.toString()));
+    assertEquals(AuditCli.OK, byName.exitCode(), byName.err());
+  }
+
+  private static String[] concat(String[] head, String... tail) {
+    String[] out = java.util.Arrays.copyOf(head, head.length + tail.length);
+    System.arraycopy(tail, 0, out, head.length, tail.length);
+    return out;
   }
 
   @Test

@@ -8,9 +8,14 @@ import io.grpc.Status;
  * descriptor, not from a credential.
  */
 public final class ClientStatus {
-  /** {@code refusing to send a service token over an insecure channel}. */
+  /**
+   * {@code refusing to send a service token over an insecure channel: use TLS on the channel, or
+   * allowPlaintextToLocalSidecar() for a plaintext hop to a local sidecar that encrypts}: the
+   * refusal and its two fixes.
+   */
   public static final String INSECURE_CHANNEL_TEXT =
-      "refusing to send a service token over an insecure channel";
+      "refusing to send a service token over an insecure channel: use TLS on the channel, or"
+          + " allowPlaintextToLocalSidecar() for a plaintext hop to a local sidecar that encrypts";
 
   /** Prefix of the {@code FAILED_PRECONDITION} text; the full service name follows. */
   public static final String NO_AUDIENCE_TEXT_PREFIX =

@@ -181,7 +181,8 @@ class ServiceTokenCallCredentialsTest {
   @Test
   void clientStatus_texts_areTheDocumentedFixedTexts() {
     assertEquals(
-        "refusing to send a service token over an insecure channel",
+        "refusing to send a service token over an insecure channel: use TLS on the channel, or"
+            + " allowPlaintextToLocalSidecar() for a plaintext hop to a local sidecar that encrypts",
         ClientStatus.INSECURE_CHANNEL.getDescription());
     assertEquals(Status.Code.UNAUTHENTICATED, ClientStatus.INSECURE_CHANNEL.getCode());
     assertEquals(

@@ -2,6 +2,7 @@ package dev.gatehouse.config;
 
 import dev.gatehouse.config.GatehouseConfig.OverrideConfig;
 import dev.gatehouse.config.GatehouseConfig.OverrideMode;
+import dev.gatehouse.policy.Preset;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -127,8 +128,10 @@ final class ConfigParser {
             "declared twice: " + overrides.get(i).method());
       }
     }
+    List<Preset> presets = presets(root);
     GatehouseConfig top =
-        GatehouseConfig.topLevel(serviceName, devMode, dryRun, Duration.ofSeconds(skew), overrides);
+        GatehouseConfig.topLevel(
+            serviceName, devMode, dryRun, Duration.ofSeconds(skew), overrides, presets);
 
     // Which sections are present: user_jwt and each key under internal.
     Map<String, ConfigNode> present = new LinkedHashMap<>();
@@ -261,6 +264,24 @@ final class ConfigParser {
 
   private static String name(String path) {
     return path.substring(path.lastIndexOf('.') + 1);
+  }
+
+  /** {@code presets}: distinct known preset names; empty when absent. */
+  private static List<Preset> presets(ConfigNode root) {
+    List<String> names = root.stringList("presets");
+    List<Preset> out = new ArrayList<>();
+    for (int i = 0; i < names.size(); i++) {
+      String name = names.get(i);
+      int index = i;
+      out.add(
+          Preset.fromConfigName(name)
+              .orElseThrow(
+                  () ->
+                      new ConfigException(
+                          root.path("presets[" + index + "]"),
+                          "unknown preset " + name + "; known presets: " + Preset.configNames())));
+    }
+    return out;
   }
 
   private static OverrideConfig override(ConfigNode o) {

@@ -6,6 +6,7 @@ import com.google.common.hash.Hashing;
 import dev.gatehouse.config.ConfigSectionProvider.Previous;
 import dev.gatehouse.config.ConfigSectionProvider.ReloadPolicy;
 import dev.gatehouse.policy.Mode;
+import dev.gatehouse.policy.Preset;
 import dev.gatehouse.server.AuditListener;
 import dev.gatehouse.server.Gatehouse;
 import dev.gatehouse.spi.Authenticator;
@@ -61,9 +62,9 @@ import java.util.logging.Logger;
  * replaces so it can keep its key and replay caches, and a section is also rebuilt when a file it
  * {@linkplain ConfigSectionProvider#watchedFiles watches} changes. An invalid change is logged and
  * the last good configuration keeps serving. {@code service_name}, {@code dev_mode}, {@code
- * dry_run}, {@code overrides}, {@link ReloadPolicy#RESTART_ONLY} sections ({@code shared_secret}),
- * header names and which sections exist change only on restart: a reload that changes them is
- * refused as a whole and logged.
+ * dry_run}, {@code overrides}, {@code presets}, {@link ReloadPolicy#RESTART_ONLY} sections ({@code
+ * shared_secret}), header names and which sections exist change only on restart: a reload that
+ * changes them is refused as a whole and logged.
  */
 public final class ConfiguredGatehouse implements AutoCloseable {
   private static final Logger logger = Logger.getLogger(ConfiguredGatehouse.class.getName());
@@ -107,6 +108,8 @@ public final class ConfiguredGatehouse implements AutoCloseable {
           o.mode() == GatehouseConfig.OverrideMode.PUBLIC ? Mode.PUBLIC : Mode.INTERNAL);
     }
     b.codeOverrides.forEach(gb::addOverride);
+    config.presets().forEach(gb::addPreset);
+    b.codePresets.forEach(gb::addPreset);
     userSlot.ifPresent(gb::userAuthenticator);
     slots.values().forEach(s -> gb.addTrustSource((TrustSource) s));
     if (b.auditListener != null) {
@@ -267,6 +270,9 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     }
     if (!cur.overrides().equals(next.overrides())) {
       restartOnly.add("overrides");
+    }
+    if (!cur.presets().equals(next.presets())) {
+      restartOnly.add("presets");
     }
     for (ConfigSectionProvider<?> p : providers.providers()) {
       if (p.reloadPolicy() == ReloadPolicy.RESTART_ONLY
@@ -487,6 +493,7 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     private Path file;
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<dev.gatehouse.policy.ModeOverride> codeOverrides = new ArrayList<>();
+    private final Set<Preset> codePresets = java.util.EnumSet.noneOf(Preset.class);
     private Duration pollInterval = Duration.ofSeconds(1);
     private AuditListener auditListener;
     private final ConfigSections.Builder sections = ConfigSections.newBuilder();
@@ -514,6 +521,15 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     /** An override in code, in addition to the file's {@code overrides}. */
     public Builder addOverride(String methodPattern, Mode mode) {
       codeOverrides.add(dev.gatehouse.policy.ModeOverride.of(methodPattern, mode));
+      return this;
+    }
+
+    /**
+     * A preset in code, in addition to those the file lists: {@code addPreset(Preset.HEALTH)},
+     * {@code addPreset(Preset.REFLECTION)}; see {@link Gatehouse.Builder#addPreset}.
+     */
+    public Builder addPreset(Preset preset) {
+      codePresets.add(requireNonNull(preset, "preset"));
       return this;
     }
 

@@ -2,6 +2,7 @@ package dev.gatehouse.config;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.gatehouse.policy.Preset;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +16,10 @@ import java.util.Optional;
 
 /**
  * The whole Gatehouse configuration file, validated. The core reads the top level ({@code
- * service_name}, {@code dev_mode}, {@code dry_run}, {@code clock_skew_seconds}, {@code overrides})
- * and hands each section ({@code user_jwt}, {@code internal.*}) to its registered {@link
- * ConfigSectionProvider}. Field names are those of the file (docs/configuration.md). Immutable.
+ * service_name}, {@code dev_mode}, {@code dry_run}, {@code clock_skew_seconds}, {@code overrides},
+ * {@code presets}) and hands each section ({@code user_jwt}, {@code internal.*}) to its registered
+ * {@link ConfigSectionProvider}. Field names are those of the file (docs/configuration.md).
+ * Immutable.
  *
  * <pre>{@code
  * GatehouseConfig config = GatehouseConfig.load(file,
@@ -34,6 +36,7 @@ public final class GatehouseConfig {
   private final boolean dryRun;
   private final Duration clockSkew;
   private final List<OverrideConfig> overrides;
+  private final List<Preset> presets;
   private final Map<String, ConfigSection> sections;
 
   private GatehouseConfig(
@@ -42,12 +45,14 @@ public final class GatehouseConfig {
       boolean dryRun,
       Duration clockSkew,
       List<OverrideConfig> overrides,
+      List<Preset> presets,
       Map<String, ConfigSection> sections) {
     this.serviceName = requireNonNull(serviceName, "serviceName");
     this.devMode = devMode;
     this.dryRun = dryRun;
     this.clockSkew = requireNonNull(clockSkew, "clockSkew");
     this.overrides = List.copyOf(overrides);
+    this.presets = List.copyOf(presets);
     this.sections = Collections.unmodifiableMap(new LinkedHashMap<>(sections));
   }
 
@@ -57,13 +62,16 @@ public final class GatehouseConfig {
       boolean devMode,
       boolean dryRun,
       Duration clockSkew,
-      List<OverrideConfig> overrides) {
-    return new GatehouseConfig(serviceName, devMode, dryRun, clockSkew, overrides, Map.of());
+      List<OverrideConfig> overrides,
+      List<Preset> presets) {
+    return new GatehouseConfig(
+        serviceName, devMode, dryRun, clockSkew, overrides, presets, Map.of());
   }
 
   /** This top level with {@code sections} (in chain order). */
   GatehouseConfig withSections(Map<String, ConfigSection> sections) {
-    return new GatehouseConfig(serviceName, devMode, dryRun, clockSkew, overrides, sections);
+    return new GatehouseConfig(
+        serviceName, devMode, dryRun, clockSkew, overrides, presets, sections);
   }
 
   /**
@@ -157,6 +165,14 @@ public final class GatehouseConfig {
     return overrides;
   }
 
+  /**
+   * The presets of the {@code presets} list ({@code health}, {@code reflection}), in file order;
+   * empty when absent (restart-only). See {@link Preset}.
+   */
+  public List<Preset> presets() {
+    return presets;
+  }
+
   /** The sections present, by path ({@code user_jwt}, {@code internal.NAME}), in chain order. */
   public Map<String, ConfigSection> sections() {
     return sections;
@@ -180,12 +196,13 @@ public final class GatehouseConfig {
         && c.dryRun == dryRun
         && c.clockSkew.equals(clockSkew)
         && c.overrides.equals(overrides)
+        && c.presets.equals(presets)
         && c.sections.equals(sections);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(serviceName, devMode, dryRun, clockSkew, overrides, sections);
+    return Objects.hash(serviceName, devMode, dryRun, clockSkew, overrides, presets, sections);
   }
 
   @Override
@@ -200,6 +217,8 @@ public final class GatehouseConfig {
         + clockSkew
         + ", overrides="
         + overrides
+        + ", presets="
+        + presets
         + ", sections="
         + sections
         + "]";

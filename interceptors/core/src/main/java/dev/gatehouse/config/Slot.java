@@ -84,6 +84,11 @@ class Slot implements Authenticator {
   }
 
   @Override
+  public boolean recognizes(IncomingCall request) {
+    return current().recognizes(request);
+  }
+
+  @Override
   public AuthResult authenticate(IncomingCall request) {
     return current().authenticate(request);
   }

@@ -7,8 +7,10 @@ import java.util.regex.Pattern;
 /**
  * Declares the mode of methods whose services carry no Gatehouse options, such as {@code
  * grpc.health.v1.Health/*}. The pattern is a full method name or {@code package.Service/*}.
- * Overrides may only declare PUBLIC or INTERNAL, may not touch an annotated method, and must match
- * at least one protected method: each of those mistakes fails at startup.
+ * Overrides may only declare PUBLIC or INTERNAL and may not touch an annotated method; one that
+ * names a registered service must match at least one of its methods. Each of those mistakes fails
+ * at startup. An override naming a service the server does not register is a startup warning only,
+ * so one organisation-wide list of overrides can serve every server.
  */
 public final class ModeOverride {
   private static final Pattern PATTERN =
@@ -44,6 +46,11 @@ public final class ModeOverride {
   /** The method pattern. */
   public String pattern() {
     return pattern;
+  }
+
+  /** The full name of the service the pattern names (the part before the {@code /}). */
+  public String service() {
+    return pattern.substring(0, pattern.indexOf('/'));
   }
 
   /** The declared mode. */

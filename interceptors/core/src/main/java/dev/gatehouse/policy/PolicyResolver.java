@@ -14,9 +14,12 @@ import dev.gatehouse.auth.v1.OptionsProto;
 import dev.gatehouse.auth.v1.Policy;
 import dev.gatehouse.auth.v1.ServiceAuth;
 import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Resolves the Gatehouse options of protobuf service descriptors into {@link MethodPolicy} values,
@@ -38,13 +41,28 @@ public final class PolicyResolver {
       OptionsProto.methodAuth;
 
   private final List<ModeOverride> overrides;
+  private final Set<Preset> presets;
 
-  private PolicyResolver(List<ModeOverride> overrides) {
+  private PolicyResolver(List<ModeOverride> overrides, Set<Preset> presets) {
     this.overrides = overrides;
+    this.presets = presets;
   }
 
   /** A resolver that applies these overrides to services without Gatehouse options. */
   public static PolicyResolver create(List<ModeOverride> overrides) {
+    return create(overrides, Set.of());
+  }
+
+  /**
+   * A resolver that applies these overrides, then these presets, to services without Gatehouse
+   * options. An explicit override of a method wins over a preset covering it.
+   */
+  public static PolicyResolver create(List<ModeOverride> overrides, Set<Preset> presets) {
+    requireNonNull(presets, "presets");
+    Set<Preset> presetCopy =
+        presets.isEmpty()
+            ? Set.of()
+            : java.util.Collections.unmodifiableSet(EnumSet.copyOf(presets));
     List<ModeOverride> copy = List.copyOf(requireNonNull(overrides, "overrides"));
     for (int i = 0; i < copy.size(); i++) {
       for (int j = i + 1; j < copy.size(); j++) {
@@ -53,7 +71,7 @@ public final class PolicyResolver {
         }
       }
     }
-    return new PolicyResolver(copy);
+    return new PolicyResolver(copy, presetCopy);
   }
 
   /** An extension registry holding Gatehouse's options, for parsing descriptor sets. */
@@ -70,24 +88,54 @@ public final class PolicyResolver {
   /**
    * Resolves every method of the given services.
    *
+   * <p>An override naming a service that is not among {@code services} is not a problem (see {@link
+   * #notRegistered(List)}); one naming a service that is, but none of its methods, is.
+   *
    * @return the policies by full method name, in descriptor order
-   * @throws PolicyException naming every offending method, and every override that matches no
-   *     method or touches an annotated one
+   * @throws PolicyException naming every offending method, every override that touches an annotated
+   *     method, and every override that names a method its (present) service lacks
    */
   public Map<String, MethodPolicy> resolve(List<ServiceDescriptor> services) {
     Map<String, MethodPolicy> out = new LinkedHashMap<>();
     List<String> problems = new ArrayList<>();
     boolean[] overrideUsed = new boolean[overrides.size()];
+    Set<String> present = new HashSet<>();
     for (ServiceDescriptor service : services) {
+      present.add(service.getFullName());
       resolveService(service, out, problems, overrideUsed);
     }
     for (int i = 0; i < overrides.size(); i++) {
-      if (!overrideUsed[i]) {
+      if (!overrideUsed[i] && present.contains(overrides.get(i).service())) {
         problems.add("override matches no protected method: " + overrides.get(i).pattern());
       }
     }
     if (!problems.isEmpty()) {
       throw new PolicyException(problems);
+    }
+    return out;
+  }
+
+  /**
+   * The overrides and presets that name only services not among {@code services}: each is ignored,
+   * and a server logs them as a warning (an organisation-wide configuration lists services not
+   * every server has). One line each, naming the override pattern or the preset.
+   */
+  public List<String> notRegistered(List<ServiceDescriptor> services) {
+    Set<String> present = new HashSet<>();
+    for (ServiceDescriptor s : requireNonNull(services, "services")) {
+      present.add(s.getFullName());
+    }
+    List<String> out = new ArrayList<>();
+    for (ModeOverride o : overrides) {
+      if (!present.contains(o.service())) {
+        out.add("override " + o.pattern() + " (no service " + o.service() + ")");
+      }
+    }
+    for (Preset p : presets) {
+      if (p.services().stream().noneMatch(present::contains)) {
+        out.add(
+            "preset " + p.configName() + " (no service " + String.join(" or ", p.services()) + ")");
+      }
     }
     return out;
   }
@@ -147,11 +195,13 @@ public final class PolicyResolver {
                   + " touches a method with Gatehouse options");
           continue;
         }
-        out.put(
-            name,
-            override.mode() == Mode.PUBLIC
-                ? MethodPolicy.publicMethod(name, Origin.OVERRIDE)
-                : MethodPolicy.internalMethod(name, Origin.OVERRIDE, null, null));
+        out.put(name, overridden(name, override.mode()));
+        continue;
+      }
+      // A preset applies only where nothing was written: no explicit override (above), no option.
+      Preset preset = presetFor(service.getFullName());
+      if (preset != null && !serviceAnnotated && !methodAnnotated) {
+        out.put(name, overridden(name, preset.mode()));
         continue;
       }
 
@@ -265,6 +315,21 @@ public final class PolicyResolver {
         }
       }
     }
+  }
+
+  private Preset presetFor(String serviceFullName) {
+    for (Preset p : presets) {
+      if (p.covers(serviceFullName)) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  private static MethodPolicy overridden(String name, Mode mode) {
+    return mode == Mode.PUBLIC
+        ? MethodPolicy.publicMethod(name, Origin.OVERRIDE)
+        : MethodPolicy.internalMethod(name, Origin.OVERRIDE, null, null);
   }
 
   private static boolean isKnown(int policyValue) {

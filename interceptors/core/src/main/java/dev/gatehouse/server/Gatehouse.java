@@ -9,6 +9,7 @@ import dev.gatehouse.policy.ModeOverride;
 import dev.gatehouse.policy.Origin;
 import dev.gatehouse.policy.PolicyException;
 import dev.gatehouse.policy.PolicyResolver;
+import dev.gatehouse.policy.Preset;
 import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.IssuerBound;
@@ -188,6 +189,7 @@ public final class Gatehouse implements AutoCloseable {
   public static final class Builder {
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<ModeOverride> overrides = new ArrayList<>();
+    private final Set<Preset> presets = java.util.EnumSet.noneOf(Preset.class);
     private final List<TrustSource> trustSources = new ArrayList<>();
     private Authenticator userAuthenticator;
     private AuditListener auditListener = AuditListener.logging();
@@ -221,6 +223,19 @@ public final class Gatehouse implements AutoCloseable {
       return this;
     }
 
+    /**
+     * Applies a preset for a standard service registered without Gatehouse options: {@code
+     * addPreset(Preset.HEALTH)} makes {@code grpc.health.v1.Health} public, {@code
+     * addPreset(Preset.REFLECTION)} makes server reflection (v1 and v1alpha) internal. An explicit
+     * {@link #addOverride override} of a method wins over the preset; a preset whose services are
+     * not registered is logged as a warning at {@link #build()}. Adding a preset twice is the same
+     * as once.
+     */
+    public Builder addPreset(Preset preset) {
+      presets.add(requireNonNull(preset, "preset"));
+      return this;
+    }
+
     /** The authenticator of end users (gated methods): usually the user-JWT authenticator. */
     public Builder userAuthenticator(Authenticator authenticator) {
       this.userAuthenticator = requireNonNull(authenticator, "authenticator");
@@ -233,7 +248,11 @@ public final class Gatehouse implements AutoCloseable {
       return this;
     }
 
-    /** Receives every decision; the default logs one line each. */
+    /**
+     * Receives every decision. The default ({@link AuditListener#logging()}) writes at most one
+     * line per decision: allowed calls at FINE (so not at the usual INFO level), refusals at INFO
+     * and dry-run refusals at WARNING, refusals rate-limited per method and reason.
+     */
     public Builder auditListener(AuditListener listener) {
       this.auditListener = requireNonNull(listener, "listener");
       return this;
@@ -415,8 +434,9 @@ public final class Gatehouse implements AutoCloseable {
         }
       }
       Map<String, MethodPolicy> policies = new LinkedHashMap<>();
+      PolicyResolver resolver = PolicyResolver.create(distinct, presets);
       try {
-        policies.putAll(PolicyResolver.create(distinct).resolve(descriptors));
+        policies.putAll(resolver.resolve(descriptors));
       } catch (PolicyException e) {
         problems.addAll(e.problems());
       }
@@ -464,6 +484,26 @@ public final class Gatehouse implements AutoCloseable {
       }
 
       logPolicies(policies.values());
+      List<String> ignored = resolver.notRegistered(descriptors);
+      if (!ignored.isEmpty()) {
+        logger.warning(
+            "gatehouse: ignored, this server does not register their services: "
+                + String.join(", ", ignored));
+      }
+      List<String> publicReflection = new ArrayList<>();
+      for (MethodPolicy p : policies.values()) {
+        String service = p.fullMethodName().substring(0, p.fullMethodName().indexOf('/'));
+        if (p.mode() == Mode.PUBLIC && Preset.REFLECTION.covers(service)) {
+          publicReflection.add(p.fullMethodName());
+        }
+      }
+      if (!publicReflection.isEmpty()) {
+        logger.warning(
+            "gatehouse: server reflection is PUBLIC by an explicit override: anyone can list this"
+                + " server's services and methods ("
+                + String.join(", ", publicReflection)
+                + ")");
+      }
       if (dryRun) {
         logger.warning(
             "GATEHOUSE DRY-RUN IS ON: calls that would be refused are logged and let through."

@@ -281,6 +281,20 @@ final class GatehouseInterceptor implements ServerInterceptor {
     for (TrustSource source : trustSources) {
       AuthResult result = source.authenticate(request);
       if (result.outcome() != AuthResult.Outcome.NO_CREDENTIAL) {
+        if (result.outcome() == AuthResult.Outcome.REJECTED
+            && result.reason() == Reason.UNKNOWN_ISSUER
+            && userRecognizes(request)) {
+          // A user token on a header a service source also reads (authorization): the source
+          // saw an issuer it does not know, but the operator needs to read "wrong kind".
+          return Decision.deny(
+              AuthStatus.INVALID_CREDENTIALS,
+              Reason.WRONG_CREDENTIAL_KIND,
+              "a user token (an issuer of "
+                  + userName
+                  + ") is not a service credential; internal methods take service credentials",
+              null,
+              names.get(source));
+        }
         return fromResult(result, names.get(source), PrincipalKind.SERVICE);
       }
     }
@@ -325,6 +339,18 @@ final class GatehouseInterceptor implements ServerInterceptor {
     java.util.Iterator<String> it = all.iterator();
     it.next();
     return it.hasNext();
+  }
+
+  /** Whether the user authenticator recognizes the request's credential; false on any failure. */
+  private boolean userRecognizes(IncomingCall request) {
+    if (user == null) {
+      return false;
+    }
+    try {
+      return user.recognizes(request);
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 
   private static Decision fromResult(AuthResult result, String source, PrincipalKind kind) {

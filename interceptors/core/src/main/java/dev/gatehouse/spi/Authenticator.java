@@ -45,6 +45,17 @@ public interface Authenticator extends AutoCloseable {
   /** Authenticates the call. */
   AuthResult authenticate(IncomingCall request);
 
+  /**
+   * Whether {@code request} carries a credential of this authenticator's own kind, judged without
+   * verifying it: for a user-JWT authenticator, a bearer token whose (unverified) {@code iss} is
+   * one of its issuers. Only words the log of a refusal (a user token presented on an internal
+   * method is logged as the wrong kind of credential, not as an unknown service issuer); never part
+   * of a decision. Must be cheap and never throw. The default recognizes nothing.
+   */
+  default boolean recognizes(IncomingCall request) {
+    return false;
+  }
+
   /** Releases background resources (refresh threads, HTTP clients). */
   @Override
   default void close() {}

@@ -125,4 +125,39 @@ class LoggingAuditListenerTest {
     assertEquals(100, records.size());
     assertTrue(records.stream().allMatch(r -> Level.FINE.equals(r.getLevel())));
   }
+
+  private static AuditEvent event(AuditEvent.Outcome outcome) {
+    return new AuditEvent(
+        "p.S/M",
+        Mode.GATED,
+        outcome,
+        outcome == AuditEvent.Outcome.ALLOWED ? Status.Code.OK : Status.Code.UNAUTHENTICATED,
+        outcome == AuditEvent.Outcome.ALLOWED ? Reason.OK : Reason.BAD_SIGNATURE,
+        "",
+        null,
+        "user_jwt",
+        1);
+  }
+
+  /** As documented: one line per decision, allowed at FINE, refused at INFO, dry-run at WARNING. */
+  @Test
+  void outcomes_oneLineEachAtTheDocumentedLevel() {
+    LoggingAuditListener listener = new LoggingAuditListener(now::get);
+    listener.onDecision(event(AuditEvent.Outcome.ALLOWED));
+    listener.onDecision(event(AuditEvent.Outcome.DENIED));
+    listener.onDecision(event(AuditEvent.Outcome.WOULD_DENY));
+    assertEquals(
+        java.util.List.of(Level.FINE, Level.INFO, Level.WARNING),
+        records.stream().map(LogRecord::getLevel).toList());
+  }
+
+  /** At the default INFO level an allowed call writes nothing: enable FINE to see them. */
+  @Test
+  void allowedCall_loggerAtInfo_noLine() {
+    AUDIT.setLevel(Level.INFO);
+    LoggingAuditListener listener = new LoggingAuditListener(now::get);
+    listener.onDecision(event(AuditEvent.Outcome.ALLOWED));
+    listener.onDecision(event(AuditEvent.Outcome.DENIED));
+    assertEquals(java.util.List.of(Level.INFO), records.stream().map(LogRecord::getLevel).toList());
+  }
 }

@@ -552,22 +552,28 @@ class PolicyResolutionTest {
   }
 
   @Test
-  void overrideMatchingNothing_refused() {
+  void overrideMatchingNoMethodOfRegisteredService_refused() {
     PolicyException e =
         refuse(
             b ->
                 b.addService(new NoOptionsGrpc.NoOptionsImplBase() {})
                     .addOverride("gatehouse.test.v1.Nope/*", Mode.PUBLIC)
                     .addOverride("gatehouse.test.v1.NoOptions/Third", Mode.PUBLIC));
-    assertTrue(e.getMessage().contains("gatehouse.test.v1.Nope/*"), e::getMessage);
     assertTrue(e.getMessage().contains("gatehouse.test.v1.NoOptions/Third"), e::getMessage);
-    // Prefix only at the slash: NoOptionsX/* does not match NoOptions/First.
-    PolicyException prefix =
-        refuse(
-            b ->
-                b.addService(new NoOptionsGrpc.NoOptionsImplBase() {})
-                    .addOverride("gatehouse.test.v1.NoOption/*", Mode.PUBLIC));
-    assertTrue(prefix.getMessage().contains("matches no protected method"), prefix::getMessage);
+    // A service the server does not register is only a startup warning.
+    assertFalse(e.getMessage().contains("gatehouse.test.v1.Nope/*"), e::getMessage);
+  }
+
+  @Test
+  void overrideNamingUnregisteredService_builds() {
+    // Prefix only at the slash: NoOption/* names another service, not NoOptions.
+    Map<String, MethodPolicy> p =
+        Gatehouse.newBuilder()
+            .addService(new NoOptionsGrpc.NoOptionsImplBase() {})
+            .addOverride("gatehouse.test.v1.NoOption/*", Mode.PUBLIC)
+            .build()
+            .policies();
+    assertTrue(p.get("gatehouse.test.v1.NoOptions/First").deniesEveryone());
   }
 
   @Test

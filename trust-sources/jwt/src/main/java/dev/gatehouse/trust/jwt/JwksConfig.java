@@ -2,6 +2,7 @@ package dev.gatehouse.trust.jwt;
 
 import dev.gatehouse.config.ConfigException;
 import dev.gatehouse.config.ConfigNode;
+import dev.gatehouse.trust.jwt.internal.KeySource;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -58,7 +59,10 @@ public record JwksConfig(Optional<URI> jwksUri, Optional<Path> jwksFile) {
     if (scheme.equals("http")) {
       if (!JwksSource.isLoopback(uri.getHost())) {
         throw new ConfigException(
-            o.path("jwks_uri"), "plain http is accepted for loopback addresses only");
+            o.path("jwks_uri"),
+            "plain http is accepted for literal loopback addresses only (use https"
+                + KeySource.localhostAdvice(uri.getHost())
+                + ")");
       }
     } else if (!scheme.equals("https")) {
       throw new ConfigException(o.path("jwks_uri"), "must be https (or http on loopback)");

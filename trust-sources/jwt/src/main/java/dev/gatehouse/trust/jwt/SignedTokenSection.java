@@ -30,6 +30,9 @@ import java.util.Optional;
  * @param issuers the services whose tokens are trusted
  * @param serviceName the file's {@code service_name}, the tokens' audience
  * @param clockSkew the file's {@code clock_skew_seconds}
+ * @param replayCacheSize how many unexpired tokens the replay cache remembers ({@code
+ *     replay_cache_size}, default 100 000; restart-only)
+ * @param fetchTimeout bound on one key-set fetch ({@code jwks_fetch_timeout_ms}, default 2 s)
  */
 public record SignedTokenSection(
     String header,
@@ -37,10 +40,15 @@ public record SignedTokenSection(
     boolean replayProtection,
     List<Issuer> issuers,
     String serviceName,
-    Duration clockSkew)
+    Duration clockSkew,
+    int replayCacheSize,
+    Duration fetchTimeout)
     implements ConfigSection {
   /** The section's path in the file. */
   public static final String PATH = "internal.signed_token";
+
+  /** The largest {@code replay_cache_size} the file may set. */
+  public static final int MAX_REPLAY_CACHE_SIZE = 10_000_000;
 
   private static final Provider PROVIDER = new Provider();
 
@@ -51,6 +59,29 @@ public record SignedTokenSection(
     issuers = List.copyOf(issuers);
     requireNonNull(serviceName, "serviceName");
     requireNonNull(clockSkew, "clockSkew");
+    if (replayCacheSize < 1) {
+      throw new IllegalArgumentException("replayCacheSize must be positive");
+    }
+    requireNonNull(fetchTimeout, "fetchTimeout");
+  }
+
+  /** The section with the default replay cache size (100 000) and fetch timeout (2 s). */
+  public SignedTokenSection(
+      String header,
+      Duration maxTtl,
+      boolean replayProtection,
+      List<Issuer> issuers,
+      String serviceName,
+      Duration clockSkew) {
+    this(
+        header,
+        maxTtl,
+        replayProtection,
+        issuers,
+        serviceName,
+        clockSkew,
+        SignedTokenTrustSource.DEFAULT_REPLAY_CACHE_SIZE,
+        JwtConfigFields.defaultFetchTimeout());
   }
 
   /** The provider of {@code internal.signed_token}; a change is rebuilt on reload. */
@@ -76,6 +107,7 @@ public record SignedTokenSection(
     return serviceName.equals(other.serviceName)
         && clockSkew.equals(other.clockSkew)
         && maxTtl.equals(other.maxTtl)
+        && fetchTimeout.equals(other.fetchTimeout)
         && verifierView().equals(other.verifierView());
   }
 
@@ -134,6 +166,13 @@ public record SignedTokenSection(
       String header = o.header("header", "authorization");
       long ttl = o.integer("max_ttl_seconds", 900, 1, 3600);
       boolean replay = o.bool("replay_protection", false);
+      long replayCacheSize =
+          o.integer(
+              "replay_cache_size",
+              SignedTokenTrustSource.DEFAULT_REPLAY_CACHE_SIZE,
+              1,
+              MAX_REPLAY_CACHE_SIZE);
+      Duration fetchTimeout = JwtConfigFields.fetchTimeout(o);
       List<Issuer> issuers = o.list("issuers", Provider::issuer);
       if (issuers.isEmpty()) {
         throw new ConfigException(o.path("issuers"), "at least one issuer is required");
@@ -149,7 +188,9 @@ public record SignedTokenSection(
           replay,
           issuers,
           topLevel.serviceName(),
-          topLevel.clockSkew());
+          topLevel.clockSkew(),
+          (int) replayCacheSize,
+          fetchTimeout);
     }
 
     private static Issuer issuer(ConfigNode o) {
@@ -169,12 +210,21 @@ public record SignedTokenSection(
         SignedTokenSection c,
         GatehouseConfig config,
         Optional<Previous<SignedTokenSection>> previous) {
+      // The replay cache is carried over on reload (no replay window), so its size is fixed
+      // until restart: a reload that changes it is refused and the running source keeps serving.
+      if (previous.isPresent()
+          && previous.get().section().replayCacheSize() != c.replayCacheSize()) {
+        throw new ConfigException(
+            PATH + ".replay_cache_size", "changed; this takes effect only on restart");
+      }
       SignedTokenTrustSource.Builder b =
           SignedTokenTrustSource.newBuilder()
               .serviceName(c.serviceName())
               .header(c.header())
               .maxTtl(c.maxTtl())
               .replayProtection(c.replayProtection())
+              .replayCacheSize(c.replayCacheSize())
+              .fetchTimeout(c.fetchTimeout())
               .clockSkew(c.clockSkew());
       Optional<SignedTokenTrustSource> before =
           previous

@@ -86,6 +86,11 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
   }
 
   @Override
+  public boolean recognizes(IncomingCall request) {
+    return verifier.namesOwnIssuer(request, header);
+  }
+
+  @Override
   public AuthResult authenticate(IncomingCall request) {
     JwtVerification v = verifier.verifyBearer(request, header);
     if (!v.isVerified()) {

@@ -23,9 +23,14 @@ import java.util.Optional;
  * @param rolesClaim dot path of the roles claim (default {@code roles})
  * @param scopesClaim dot path of the scopes claim (default {@code scope})
  * @param clockSkew the file's {@code clock_skew_seconds}
+ * @param fetchTimeout bound on one key-set fetch ({@code jwks_fetch_timeout_ms}, default 2 s)
  */
 public record UserJwtSection(
-    List<Issuer> issuers, String rolesClaim, String scopesClaim, Duration clockSkew)
+    List<Issuer> issuers,
+    String rolesClaim,
+    String scopesClaim,
+    Duration clockSkew,
+    Duration fetchTimeout)
     implements ConfigSection {
   /** The section's path in the file. */
   public static final String PATH = "user_jwt";
@@ -38,6 +43,13 @@ public record UserJwtSection(
     requireNonNull(rolesClaim, "rolesClaim");
     requireNonNull(scopesClaim, "scopesClaim");
     requireNonNull(clockSkew, "clockSkew");
+    requireNonNull(fetchTimeout, "fetchTimeout");
+  }
+
+  /** The section with the default fetch timeout (2 s). */
+  public UserJwtSection(
+      List<Issuer> issuers, String rolesClaim, String scopesClaim, Duration clockSkew) {
+    this(issuers, rolesClaim, scopesClaim, clockSkew, JwtConfigFields.defaultFetchTimeout());
   }
 
   /** The provider of {@code user_jwt}; a change is rebuilt on reload. */
@@ -102,8 +114,9 @@ public record UserJwtSection(
           throw new ConfigException(o.path(f), "must be a dot path of claim names");
         }
       }
+      Duration fetchTimeout = JwtConfigFields.fetchTimeout(o);
       o.finish();
-      return new UserJwtSection(issuers, roles, scopes, topLevel.clockSkew());
+      return new UserJwtSection(issuers, roles, scopes, topLevel.clockSkew(), fetchTimeout);
     }
 
     private static Issuer issuer(ConfigNode o) {
@@ -125,7 +138,8 @@ public record UserJwtSection(
           UserJwtAuthenticator.newBuilder()
               .rolesClaim(c.rolesClaim())
               .scopesClaim(c.scopesClaim())
-              .clockSkew(c.clockSkew());
+              .clockSkew(c.clockSkew())
+              .fetchTimeout(c.fetchTimeout());
       // Issuers whose jwks_uri/jwks_file and algorithms are unchanged keep their cached keys.
       previous
           .map(Previous::authenticator)

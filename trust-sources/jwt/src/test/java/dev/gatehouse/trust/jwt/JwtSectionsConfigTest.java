@@ -1,6 +1,7 @@
 package dev.gatehouse.trust.jwt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -155,6 +156,20 @@ class JwtSectionsConfigTest {
                 "service_name: a\nuser_jwt:\n  issuers:\n    - { issuer: i, jwks_uri:"
                     + " \"http://localhost:9/jwks\", audiences: [a] }\n")
             .field());
+  }
+
+  @Test
+  void parse_httpLocalhost_refusedAdvising127001() {
+    ConfigException e =
+        fails(
+            "service_name: a\nuser_jwt:\n  issuers:\n    - { issuer: i, jwks_uri:"
+                + " \"http://localhost:9/jwks\", audiences: [a] }\n");
+    assertTrue(e.getMessage().contains("write 127.0.0.1 instead of localhost"), e.getMessage());
+    ConfigException other =
+        fails(
+            "service_name: a\nuser_jwt:\n  issuers:\n    - { issuer: i, jwks_uri:"
+                + " \"http://idp.example/jwks\", audiences: [a] }\n");
+    assertFalse(other.getMessage().contains("127.0.0.1"), other.getMessage());
   }
 
   @Test

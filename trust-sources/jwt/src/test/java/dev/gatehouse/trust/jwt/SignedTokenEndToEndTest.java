@@ -6,6 +6,7 @@ import static dev.gatehouse.testing.TestTokens.header;
 import static dev.gatehouse.testing.TestTokens.sign;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -279,7 +280,12 @@ class SignedTokenEndToEndTest {
             header("ES256", "u1"),
             TestTokens.claims(USER_ISS, "alice", "trips-api", START, 300));
     assertEquals("AnyUser", harness.stub(bearer(user)).anyUser(Req.getDefaultInstance()).getText());
-    assertEquals(Reason.UNKNOWN_ISSUER, expectInvalid(user));
+    // Same fixed status as any invalid credential; the log names the mistake, not "unknown issuer".
+    assertEquals(Reason.WRONG_CREDENTIAL_KIND, expectInvalid(user));
+    String detail = audit.get(audit.size() - 1).detail();
+    assertTrue(detail.contains("user token"), detail);
+    assertTrue(detail.contains("is not a service credential"), detail);
+    assertFalse(detail.contains(user.substring(user.lastIndexOf('.') + 1)), detail);
   }
 
   @Test

@@ -24,8 +24,11 @@ import java.util.Optional;
  * @param bundles the JWT bundle of each trusted trust domain
  * @param allow the identities or trust domains trusted, with their grants
  * @param algorithms allowed algorithms (default ES256, RS256, PS256)
- * @param serviceName the file's {@code service_name}, the SVIDs' audience
+ * @param serviceName the file's {@code service_name}
  * @param clockSkew the file's {@code clock_skew_seconds}
+ * @param audience the audience an SVID's {@code aud} must contain ({@code audience}, default the
+ *     file's {@code service_name})
+ * @param fetchTimeout bound on one bundle fetch ({@code jwks_fetch_timeout_ms}, default 2 s)
  */
 public record SpiffeJwtSection(
     String header,
@@ -33,7 +36,9 @@ public record SpiffeJwtSection(
     List<SpiffeAllowEntry> allow,
     List<String> algorithms,
     String serviceName,
-    Duration clockSkew)
+    Duration clockSkew,
+    String audience,
+    Duration fetchTimeout)
     implements ConfigSection {
   /** The section's path in the file. */
   public static final String PATH = "internal.spiffe_jwt";
@@ -48,6 +53,27 @@ public record SpiffeJwtSection(
     algorithms = List.copyOf(algorithms);
     requireNonNull(serviceName, "serviceName");
     requireNonNull(clockSkew, "clockSkew");
+    requireNonNull(audience, "audience");
+    requireNonNull(fetchTimeout, "fetchTimeout");
+  }
+
+  /** The section with the audience {@code serviceName} and the default fetch timeout (2 s). */
+  public SpiffeJwtSection(
+      String header,
+      List<JwtBundle> bundles,
+      List<SpiffeAllowEntry> allow,
+      List<String> algorithms,
+      String serviceName,
+      Duration clockSkew) {
+    this(
+        header,
+        bundles,
+        allow,
+        algorithms,
+        serviceName,
+        clockSkew,
+        serviceName,
+        JwtConfigFields.defaultFetchTimeout());
   }
 
   /** The provider of {@code internal.spiffe_jwt}; a change is rebuilt on reload. */
@@ -96,9 +122,18 @@ public record SpiffeJwtSection(
           o, "bundles", bundles.stream().map(JwtBundle::trustDomain).toList());
       List<String> algorithms = JwtConfigFields.algorithms(o);
       List<SpiffeAllowEntry> allow = SpiffeAllowEntry.readList(o);
+      String audience = o.string("audience", topLevel.serviceName());
+      Duration fetchTimeout = JwtConfigFields.fetchTimeout(o);
       o.finish();
       return new SpiffeJwtSection(
-          header, bundles, allow, algorithms, topLevel.serviceName(), topLevel.clockSkew());
+          header,
+          bundles,
+          allow,
+          algorithms,
+          topLevel.serviceName(),
+          topLevel.clockSkew(),
+          audience,
+          fetchTimeout);
     }
 
     private static JwtBundle bundle(ConfigNode o) {
@@ -113,7 +148,8 @@ public record SpiffeJwtSection(
         SpiffeJwtSection c, GatehouseConfig config, Optional<Previous<SpiffeJwtSection>> previous) {
       SpiffeJwtTrustSource.Builder b =
           SpiffeJwtTrustSource.newBuilder()
-              .serviceAudience(c.serviceName())
+              .serviceAudience(c.audience())
+              .fetchTimeout(c.fetchTimeout())
               .header(c.header())
               .algorithms(c.algorithms())
               .clockSkew(c.clockSkew());

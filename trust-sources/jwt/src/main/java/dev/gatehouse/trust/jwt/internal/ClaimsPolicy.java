@@ -134,10 +134,13 @@ public final class ClaimsPolicy {
       }
     } else {
       return JwtVerification.rejected(
-          Reason.AUDIENCE_MISMATCH, who + ": aud missing or not a string/array");
+          Reason.AUDIENCE_MISMATCH,
+          who + ": aud missing or not a string/array; expected " + expected(audiences));
     }
     if (named.stream().noneMatch(audiences::contains)) {
-      return JwtVerification.rejected(Reason.AUDIENCE_MISMATCH, who + ": aud does not name us");
+      return JwtVerification.rejected(
+          Reason.AUDIENCE_MISMATCH,
+          who + ": aud does not name us; expected " + expected(audiences));
     }
     return JwtVerification.verified(
         new VerifiedJwt(
@@ -151,6 +154,13 @@ public final class ClaimsPolicy {
   }
 
   /** Whether {@code exp - iat > max}, counting an overflowing difference as too long. */
+  /** The configured audiences, for the log: {@code "trips"} or {@code one of [a, b]}. */
+  private static String expected(Set<String> audiences) {
+    List<String> sorted = new ArrayList<>(audiences);
+    java.util.Collections.sort(sorted);
+    return sorted.size() == 1 ? LogSafe.quote(sorted.get(0)) : "one of " + sorted;
+  }
+
   private static boolean lifetimeExceeds(long exp, long iat, long max) {
     try {
       return Math.subtractExact(exp, iat) > max;

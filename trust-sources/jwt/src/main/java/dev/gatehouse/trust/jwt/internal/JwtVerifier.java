@@ -130,6 +130,28 @@ public final class JwtVerifier implements AutoCloseable {
     return verify(token.get());
   }
 
+  /**
+   * Whether the bearer token in {@code header} names, unverified, one of this verifier's issuers in
+   * {@code iss}. For wording a log line only (see {@code Authenticator.recognizes}); never for a
+   * decision. False for anything that is not one well-formed bearer JWT; never throws.
+   */
+  public boolean namesOwnIssuer(IncomingCall request, String header) {
+    try {
+      List<String> values = request.headerValues(header);
+      if (values.size() != 1) {
+        return false;
+      }
+      Optional<String> token = BearerToken.parse(values.get(0));
+      if (token.isEmpty()) {
+        return false;
+      }
+      Object iss = CompactJws.parse(token.get(), settings.maxTokenBytes()).payload.get("iss");
+      return iss instanceof String s && issuers().contains(s);
+    } catch (CompactJws.Malformed | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Verifies a compact JWS. Never throws for bad input. */
   public JwtVerification verify(String token) {
     return verify(token, null);

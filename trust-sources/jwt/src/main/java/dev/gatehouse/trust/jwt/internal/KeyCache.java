@@ -14,6 +14,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.trust.jwt.internal.IssuerKeys.Lookup;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +72,7 @@ final class KeyCache {
 
   private final Object pacing = new Object();
   private int failures;
+  private String lastFailure = "";
   private long nextAttempt = Long.MIN_VALUE;
   private long lastSuccess = Long.MIN_VALUE;
   // Until when the cache layer holds a set (so a read cannot block); tracked on the same times.
@@ -79,6 +81,7 @@ final class KeyCache {
 
   private CompletableFuture<Void> inflight;
   private long nextRefreshAllowed = Long.MIN_VALUE;
+  private volatile boolean closed;
   private final AtomicInteger blocked = new AtomicInteger();
   private final AtomicInteger peakBlocked = new AtomicInteger();
 
@@ -168,8 +171,14 @@ final class KeyCache {
           try {
             source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), clock.millis(), null);
           } catch (KeySourceException | RuntimeException e) {
-            logger.warning(
-                "issuer " + issuer + ": initial JWKS fetch failed (" + describe(e) + ")");
+            if (closed || Thread.currentThread().isInterrupted() || interrupted(e)) {
+              // Closed while fetching (a startup refused for another reason, a reload, shutdown):
+              // the identity provider did not fail, so this is no warning.
+              logger.fine("issuer " + issuer + ": initial JWKS fetch stopped: key cache closed");
+            } else {
+              logger.warning(
+                  "issuer " + issuer + ": initial JWKS fetch failed (" + describe(e) + ")");
+            }
           }
         });
   }
@@ -358,7 +367,8 @@ final class KeyCache {
       synchronized (pacing) {
         if (failures > 0 && now < nextAttempt) {
           servedFromOutageCache(now);
-          throw new JWKSetUnavailableException("backing off after a failed JWKS fetch", null);
+          throw new JWKSetUnavailableException(
+              "backing off after a failed JWKS fetch (" + lastFailure + ")", null);
         }
       }
       try {
@@ -372,6 +382,7 @@ final class KeyCache {
       } catch (KeySourceException | RuntimeException e) {
         synchronized (pacing) {
           servedFromOutageCache(now);
+          lastFailure = cause(e);
           failures = Math.min(failures + 1, 16);
           long backoff =
               Math.min(BACKOFF_MAX_MILLIS, BACKOFF_MIN_MILLIS << Math.min(failures - 1, 8));
@@ -416,11 +427,67 @@ final class KeyCache {
     return peakBlocked.get();
   }
 
-  /** The exception's type and its cause's type; never a message (it could quote input). */
-  private static String describe(Exception e) {
+  /**
+   * Where the keys come from and why the fetch failed, for one log line: the URL (without query) or
+   * file, and the message of the I/O failure ({@code JWKS fetch timed out after 2000 ms}, {@code
+   * Connection refused}, {@code HTTP 503: ...}) with its type. Only messages of I/O exceptions and
+   * of this package's own failures are quoted (they name the network condition, never the
+   * document); anything else, such as a parse error that could quote the document, is named by its
+   * type only.
+   */
+  private String describe(Exception e) {
+    return where() + ": " + cause(e);
+  }
+
+  private String where() {
+    return switch (keys.kind()) {
+      case URL -> {
+        java.net.URL u = keys.url();
+        yield u.getProtocol() + "://" + u.getAuthority() + u.getPath();
+      }
+      case FILE -> keys.path().toString();
+      default -> "in-memory key set";
+    };
+  }
+
+  static String cause(Throwable e) {
+    int depth = 0;
+    for (Throwable t = e; t != null && depth < 8; t = t.getCause(), depth++) {
+      if (t instanceof IOException) {
+        return t.getClass().getSimpleName() + ": " + printable(t.getMessage());
+      }
+    }
+    if (e instanceof JWKSetUnavailableException && e.getCause() == null) {
+      return printable(e.getMessage()); // one of ours (file too large, not a JWKS, backing off)
+    }
     Throwable cause = e.getCause();
     return e.getClass().getSimpleName()
         + (cause == null ? "" : " caused by " + cause.getClass().getSimpleName());
+  }
+
+  /** Printable ASCII only, at most 200 characters. */
+  private static String printable(String s) {
+    if (s == null) {
+      return "(no message)";
+    }
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < s.length() && i < 200; i++) {
+      char c = s.charAt(i);
+      sb.append(c >= 0x20 && c < 0x7f ? c : '?');
+    }
+    return s.length() > 200 ? sb.append("...").toString() : sb.toString();
+  }
+
+  private static boolean interrupted(Throwable e) {
+    int depth = 0;
+    for (Throwable t = e; t != null && depth < 8; t = t.getCause(), depth++) {
+      if (t instanceof InterruptedIOException
+          || t instanceof InterruptedException
+          || t instanceof java.nio.channels.ClosedByInterruptException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Drops one reference; the last one closes the key source and releases the threads. */
@@ -428,6 +495,7 @@ final class KeyCache {
     if (!owners.release()) {
       return;
     }
+    closed = true;
     try {
       if (jwkSource instanceof JWKSetBasedJWKSource) {
         ((JWKSetBasedJWKSource<SecurityContext>) jwkSource).close();

@@ -70,7 +70,9 @@ public abstract class KeySource {
     if (scheme.equals("http")) {
       if (!isLoopback(host)) {
         throw new IllegalArgumentException(
-            "plain http JWKS URI is only allowed for loopback addresses (use https): "
+            "plain http JWKS URI is only allowed for literal loopback addresses (use https"
+                + localhostAdvice(host)
+                + "): "
                 + LogSafe.quote(uri));
       }
     } else if (!scheme.equals("https")) {
@@ -81,6 +83,18 @@ public abstract class KeySource {
     } catch (MalformedURLException | IllegalArgumentException e) {
       throw new IllegalArgumentException("JWKS URI is not a valid URL: " + LogSafe.quote(uri), e);
     }
+  }
+
+  /**
+   * For the host name {@code localhost} (any case, with or without a trailing dot), the advice to
+   * write the address instead: {@code ", or write 127.0.0.1 instead of localhost"}; otherwise
+   * empty. Names are never resolved, so {@code localhost} is refused like any other name.
+   */
+  public static String localhostAdvice(String host) {
+    String h = host.toLowerCase(Locale.ROOT);
+    return h.equals("localhost") || h.equals("localhost.")
+        ? ", or write 127.0.0.1 instead of localhost (host names are never resolved)"
+        : "";
   }
 
   /**

@@ -141,14 +141,16 @@ class ClaimsPolicyTest {
     assertTrue(check(c).isVerified());
     c.put("aud", SECRET_AUD);
     JwtVerification r = check(c);
-    refused(r, Reason.AUDIENCE_MISMATCH, "aud does not name us");
+    refused(r, Reason.AUDIENCE_MISMATCH, "aud does not name us; expected \"api\"");
     assertFalse(r.detail().contains(SECRET_AUD), "no claim value in the detail");
     c.put("aud", List.of("api", 3L));
     refused(check(c), Reason.INVALID_CLAIMS, "aud has a non-string");
     c.remove("aud");
-    refused(check(c), Reason.AUDIENCE_MISMATCH, "aud missing or not a string/array");
+    refused(
+        check(c), Reason.AUDIENCE_MISMATCH, "aud missing or not a string/array; expected \"api\"");
     c.put("aud", Map.of("api", true));
-    refused(check(c), Reason.AUDIENCE_MISMATCH, "aud missing or not a string/array");
+    refused(
+        check(c), Reason.AUDIENCE_MISMATCH, "aud missing or not a string/array; expected \"api\"");
   }
 
   @Test

@@ -202,4 +202,13 @@ class JwtVerifierTest {
       assertThrows(IllegalArgumentException.class, () -> JwksSource.uri(uri), uri);
     }
   }
+
+  @Test
+  void jwksUri_plainHttpLocalhost_messageAdvises127001() {
+    for (String uri : List.of("http://localhost:1/jwks", "http://LocalHost./jwks")) {
+      IllegalArgumentException e =
+          assertThrows(IllegalArgumentException.class, () -> JwksSource.uri(uri), uri);
+      assertTrue(e.getMessage().contains("write 127.0.0.1 instead of localhost"), e.getMessage());
+    }
+  }
 }
