@@ -30,14 +30,14 @@ class KeyFetchEventsTest {
     List<String> seen = new CopyOnWriteArrayList<>();
     MutableClock clock = new MutableClock(NOW);
     String token = sign(K1, header("ES256", "k1"), claims(ISS, "u", "api", NOW, 3600));
-    try (KeyFetchEvents.Registration r =
-            KeyFetchEvents.register(
-                (keySet, ok) -> {
-                  if (keySet.equals(ISS)) {
-                    seen.add(ok ? "ok" : "failed");
-                  }
-                });
-        JwksServer jwks = JwksServer.start(new JWKSet(K1))) {
+    KeyFetchEvents.Registration registration =
+        KeyFetchEvents.register(
+            (keySet, ok) -> {
+              if (keySet.equals(ISS)) {
+                seen.add(ok ? "ok" : "failed");
+              }
+            });
+    try (JwksServer jwks = JwksServer.start(new JWKSet(K1))) {
       jwks.down(true);
       try (JwtVerifier v =
           VerifierFixture.newBuilder()
@@ -57,6 +57,8 @@ class KeyFetchEventsTest {
         assertTrue(v.verify(token).isVerified());
         waitFor(() -> seen.contains("ok"));
       }
+    } finally {
+      registration.close();
     }
   }
 
