@@ -28,6 +28,8 @@ import dev.gatehouse.examples.carsharing.v1.TripServiceGrpc;
 import dev.gatehouse.examples.carsharing.v1.TripServiceGrpc.TripServiceBlockingStub;
 import dev.gatehouse.examples.server.ServerLimits;
 import dev.gatehouse.examples.trips.TripServiceImpl;
+import dev.gatehouse.micrometer.GatehouseMetrics;
+import dev.gatehouse.server.AuditListener;
 import dev.gatehouse.trust.jwt.SignedTokenSection;
 import dev.gatehouse.trust.jwt.UserJwtSection;
 import dev.gatehouse.trust.mesh.MeshIdentitySection;
@@ -40,6 +42,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.MetadataUtils;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -76,6 +79,7 @@ public final class DemoSaga {
   private final PrintStream out;
   private final List<Row> rows = new ArrayList<>();
   private final List<String> auditLines = new CopyOnWriteArrayList<>();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   private record Row(String caller, String method, Status.Code expected, Status.Code actual) {
     boolean ok() {
@@ -161,7 +165,10 @@ public final class DemoSaga {
               .addSection(MeshIdentitySection.provider())
               .addSection(SignedTokenSection.provider())
               .addService(TripServiceImpl.create())
-              .auditListener(e -> auditLines.add(e.toString()))
+              .auditListener(
+                  AuditListener.all(
+                      e -> auditLines.add(e.toString()),
+                      GatehouseMetrics.newBuilder(meters).keyFetches(false).build()))
               .build();
       server =
           gatehouse
@@ -449,6 +456,8 @@ public final class DemoSaga {
         "audit log (what the server logged for each decision; clients only see fixed texts):");
     auditLines.forEach(l -> out.println("  " + l));
     out.println();
+    printDecisionCounters();
+    out.println();
     if (failed == 0) {
       out.println("demo passed: all " + rows.size() + " decisions matched");
     } else {
@@ -456,5 +465,21 @@ public final class DemoSaga {
     }
     out.flush();
     return failed == 0;
+  }
+
+  /** The gatehouse.decisions counters (gatehouse-micrometer), one line per series. */
+  private void printDecisionCounters() {
+    out.println("decision counters (" + GatehouseMetrics.DECISIONS + ", gatehouse-micrometer):");
+    meters.find(GatehouseMetrics.DECISIONS).counters().stream()
+        .map(
+            c ->
+                String.format(
+                    "  %3d  %-10s  %-22s  %s",
+                    (long) c.count(),
+                    c.getId().getTag("outcome"),
+                    c.getId().getTag("reason"),
+                    c.getId().getTag("method").replace("carsharing.v1.", "")))
+        .sorted()
+        .forEach(out::println);
   }
 }

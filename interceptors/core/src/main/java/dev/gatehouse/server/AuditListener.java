@@ -27,4 +27,16 @@ public interface AuditListener {
   static AuditListener logging() {
     return LoggingAuditListener.create();
   }
+
+  /**
+   * One listener that hands each decision to every one of {@code listeners}, in order. A listener
+   * that throws is logged (its exception type only) and skipped: the others still see the decision,
+   * and the call is unaffected. For example {@code AuditListener.all(AuditListener.logging(),
+   * metrics)} keeps the default log lines next to a metrics listener.
+   *
+   * @throws IllegalArgumentException if no listener is given
+   */
+  static AuditListener all(AuditListener... listeners) {
+    return CompositeAuditListener.of(listeners);
+  }
 }

@@ -102,6 +102,15 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
   }
 
   /** A new builder. */
+  /**
+   * How many token identifiers the replay cache holds now (tokens seen and not yet known to have
+   * expired; expired ones are dropped as new tokens arrive), for monitoring. Zero when no issuer
+   * has replay protection on. Read-only: it never affects a decision.
+   */
+  public int replayCacheSize() {
+    return replayCache.size();
+  }
+
   public static Builder newBuilder() {
     return new Builder();
   }

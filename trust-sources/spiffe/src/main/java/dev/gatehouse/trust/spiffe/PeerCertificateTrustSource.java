@@ -125,6 +125,24 @@ public final class PeerCertificateTrustSource implements TrustSource {
     return new Builder();
   }
 
+  /**
+   * When the first CA certificate of the trust bundles expires (the earliest {@code notAfter} over
+   * every trust domain), for monitoring: after it, chains anchored on that CA are refused.
+   * Read-only: it never affects a decision.
+   */
+  public Instant earliestBundleExpiry() {
+    Instant earliest = Instant.MAX;
+    for (Set<X509Certificate> certs : bundles.values()) {
+      for (X509Certificate c : certs) {
+        Instant notAfter = c.getNotAfter().toInstant();
+        if (notAfter.isBefore(earliest)) {
+          earliest = notAfter;
+        }
+      }
+    }
+    return earliest;
+  }
+
   /** {@code peer_certificate}. */
   @Override
   public String name() {

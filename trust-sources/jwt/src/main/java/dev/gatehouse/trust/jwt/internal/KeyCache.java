@@ -11,6 +11,7 @@ import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
 import com.nimbusds.jose.jwk.source.URLBasedJWKSetSource;
 import com.nimbusds.jose.proc.SecurityContext;
+import dev.gatehouse.spi.KeyFetchEvents;
 import dev.gatehouse.spi.Reason;
 import dev.gatehouse.trust.jwt.internal.IssuerKeys.Lookup;
 import java.io.IOException;
@@ -47,6 +48,9 @@ import java.util.logging.Logger;
  * <p>Reference-counted: a configuration reload that keeps an issuer's key location and algorithms
  * hands the same cache to the rebuilt {@link KeySets} ({@link #retain()}), so keys cached before
  * the reload (possibly riding out an outage) keep serving. The last {@link #release()} closes it.
+ *
+ * <p>Each fetch that reaches the key location (not one skipped during backoff) is reported to
+ * {@link KeyFetchEvents} under the key set's name, for monitoring only.
  */
 final class KeyCache {
   private static final Logger logger = Logger.getLogger(KeyCache.class.getName());
@@ -378,6 +382,7 @@ final class KeyCache {
           lastSuccess = now;
           cachedUntil = now + CACHE_TTL_MILLIS;
         }
+        KeyFetchEvents.report(issuer, true);
         return set;
       } catch (KeySourceException | RuntimeException e) {
         synchronized (pacing) {
@@ -388,6 +393,7 @@ final class KeyCache {
               Math.min(BACKOFF_MAX_MILLIS, BACKOFF_MIN_MILLIS << Math.min(failures - 1, 8));
           nextAttempt = now + backoff;
         }
+        KeyFetchEvents.report(issuer, false);
         throw e;
       }
     }
