@@ -10,6 +10,7 @@ import dev.gatehouse.testing.TestTokens;
 import io.grpc.BindableService;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -20,6 +21,7 @@ import org.springframework.boot.grpc.server.autoconfigure.GrpcServerAutoConfigur
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.grpc.server.security.AuthenticationProcessInterceptor;
 
 /**
@@ -39,16 +41,15 @@ class GatehouseAutoConfigurationTest {
     goodFile = dir.resolve("good.yaml");
     Files.writeString(
         goodFile,
-        String.join(
-            "\n",
-            "service_name: probe",
-            "dev_mode: true",
-            "user_jwt:",
-            "  issuers:",
-            "    - { issuer: \"https://idp.test\", jwks_file: users.json, audiences: [probe] }",
-            "internal:",
-            "  shared_secret: { secret_file: secret }",
-            ""));
+        """
+        service_name: probe
+        dev_mode: true
+        user_jwt:
+          issuers:
+            - { issuer: "https://idp.test", jwks_file: users.json, audiences: [probe] }
+        internal:
+          shared_secret: { secret_file: secret }
+        """);
   }
 
   private static ApplicationContextRunner runner() {
@@ -108,7 +109,31 @@ class GatehouseAutoConfigurationTest {
         .run(
             context ->
                 assertTrue(
-                    messages(context.getStartupFailure()).contains("gatehouse.service-name"),
+                    messages(context.getStartupFailure()).contains("[gatehouse.service-name]"),
+                    messages(context.getStartupFailure())));
+  }
+
+  private static ApplicationContextRunner withEnvironmentVariable(String name, String value) {
+    return runner()
+        .withInitializer(
+            context ->
+                context
+                    .getEnvironment()
+                    .getPropertySources()
+                    .addFirst(
+                        new SystemEnvironmentPropertySource("test-env", Map.of(name, value))));
+  }
+
+  @Test
+  void environmentVariablesBindUnderGatehouseStrictlyToo() {
+    withEnvironmentVariable("GATEHOUSE_CONFIGFILE", goodFile.toString())
+        .run(context -> assertEquals(null, context.getStartupFailure()));
+    withEnvironmentVariable("GATEHOUSE_CONFIG", goodFile.toString())
+        .withPropertyValues("gatehouse.config-file=" + goodFile)
+        .run(
+            context ->
+                assertTrue(
+                    messages(context.getStartupFailure()).contains("[gatehouse.config]"),
                     messages(context.getStartupFailure())));
   }
 

@@ -72,20 +72,20 @@ class InventoryApplicationTest {
     configFile = dir.resolve("gatehouse.yaml");
     Files.writeString(
         configFile,
-        String.join(
-            "\n",
-            "service_name: inventory",
-            "user_jwt:",
-            "  issuers:",
-            "    - issuer: \"" + USER_ISSUER + "\"",
-            "      jwks_uri: \"" + jwks.url() + "\"",
-            "      audiences: [inventory-api]",
-            "internal:",
-            "  signed_token:",
-            "    issuers:",
-            "      - issuer: \"" + SERVICE_ISSUER + "\"",
-            "        jwks_file: restocker-jwks.json",
-            ""));
+        """
+        service_name: inventory
+        user_jwt:
+          issuers:
+            - issuer: "%s"
+              jwks_uri: "%s"
+              audiences: [inventory-api]
+        internal:
+          signed_token:
+            issuers:
+              - issuer: "%s"
+                jwks_file: restocker-jwks.json
+        """
+            .formatted(USER_ISSUER, jwks.url(), SERVICE_ISSUER));
     app = start(InventoryApplication.class);
     int port = app.getBean(GrpcServerLifecycle.class).getPort();
     channel = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
@@ -302,7 +302,6 @@ class InventoryApplicationTest {
                         "spring.grpc.server.port=0",
                         "spring.grpc.server.shutdown.grace-period=0s",
                         "spring.grpc.server.reflection.enabled=false",
-                        "management.endpoints.enabled-by-default=false",
                         "gatehouse.config-file=" + configFile)
                     .run()
                     .close());
