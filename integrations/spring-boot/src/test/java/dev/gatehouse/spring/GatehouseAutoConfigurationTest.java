@@ -21,6 +21,7 @@ import org.springframework.boot.grpc.server.autoconfigure.GrpcServerAutoConfigur
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.StandardEnvironment;
 import org.springframework.core.env.SystemEnvironmentPropertySource;
 import org.springframework.grpc.server.security.AuthenticationProcessInterceptor;
 
@@ -121,7 +122,9 @@ class GatehouseAutoConfigurationTest {
                     .getEnvironment()
                     .getPropertySources()
                     .addFirst(
-                        new SystemEnvironmentPropertySource("test-env", Map.of(name, value))));
+                        new SystemEnvironmentPropertySource(
+                            "test-" + StandardEnvironment.SYSTEM_ENVIRONMENT_PROPERTY_SOURCE_NAME,
+                            Map.of(name, value))));
   }
 
   @Test
