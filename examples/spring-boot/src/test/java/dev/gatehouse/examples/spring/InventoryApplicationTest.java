@@ -93,12 +93,11 @@ class InventoryApplicationTest {
 
   private static ConfigurableApplicationContext start(Class<?>... sources) {
     return new SpringApplicationBuilder(sources)
-        .properties(
-            "spring.grpc.server.address=127.0.0.1",
-            "spring.grpc.server.port=0",
-            "spring.grpc.server.shutdown.grace-period=0s",
-            "gatehouse.config-file=" + configFile)
-        .run();
+        .run(
+            "--spring.grpc.server.address=127.0.0.1",
+            "--spring.grpc.server.port=0",
+            "--spring.grpc.server.shutdown.grace-period=0s",
+            "--gatehouse.config-file=" + configFile);
   }
 
   @AfterAll
@@ -297,13 +296,12 @@ class InventoryApplicationTest {
             () ->
                 new SpringApplicationBuilder(
                         InventoryApplication.class, ServiceAddedByACustomizer.class)
-                    .properties(
-                        "spring.grpc.server.address=127.0.0.1",
-                        "spring.grpc.server.port=0",
-                        "spring.grpc.server.shutdown.grace-period=0s",
-                        "spring.grpc.server.reflection.enabled=false",
-                        "gatehouse.config-file=" + configFile)
-                    .run()
+                    .run(
+                        "--spring.grpc.server.address=127.0.0.1",
+                        "--spring.grpc.server.port=0",
+                        "--spring.grpc.server.shutdown.grace-period=0s",
+                        "--spring.grpc.server.reflection.enabled=false",
+                        "--gatehouse.config-file=" + configFile)
                     .close());
     String messages = messages(e);
     assertTrue(
