@@ -173,6 +173,30 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     return gatehouse.services();
   }
 
+  /**
+   * The SHA-256 (hex) of the configuration file content now serving: the one read at build, or the
+   * last reload applied. For status pages and posture reports.
+   */
+  public String configHash() {
+    return appliedHash;
+  }
+
+  /**
+   * Where every key set the live authenticators fetch stands (JWKS URLs and files; in-memory sets
+   * are left out), for health checks. Never fetches.
+   */
+  public List<dev.gatehouse.spi.KeySetReachability.KeySetState> keySets() {
+    List<dev.gatehouse.spi.KeySetReachability.KeySetState> out = new ArrayList<>();
+    userSlot.ifPresent(s -> out.addAll(s.keySets()));
+    sourceSlots.values().forEach(s -> out.addAll(s.keySets()));
+    return List.copyOf(out);
+  }
+
+  /** The configuration file. */
+  public Path configFile() {
+    return file;
+  }
+
   /** The configuration now serving. */
   public GatehouseConfig currentConfig() {
     return current;

@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * and headers are fixed at startup (changing them needs a restart), so the chain's duplicate-header
  * checks and header stripping stay valid.
  */
-class Slot implements Authenticator {
+class Slot implements Authenticator, dev.gatehouse.spi.KeySetReachability {
   private final String section;
   private final String name;
   private final Set<String> credentialHeaders;
@@ -91,6 +91,14 @@ class Slot implements Authenticator {
   @Override
   public AuthResult authenticate(IncomingCall request) {
     return current().authenticate(request);
+  }
+
+  /** The key sets of the live authenticator, when it fetches any. */
+  @Override
+  public java.util.List<KeySetState> keySets() {
+    return current() instanceof dev.gatehouse.spi.KeySetReachability r
+        ? r.keySets()
+        : java.util.List.of();
   }
 
   @Override

@@ -60,7 +60,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * strings) and {@code scope} (space-delimited string) claims, when present, narrow it to the
  * intersection; when absent the grant stays whole. A token can never widen it.
  */
-public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
+public final class SignedTokenTrustSource
+    implements TrustSource, IssuerBound, dev.gatehouse.spi.KeySetReachability {
   /** The name in logs and {@code AuthContext.trustSource()}. */
   public static final String NAME = "signed_token";
 
@@ -123,6 +124,12 @@ public final class SignedTokenTrustSource implements TrustSource, IssuerBound {
   @Override
   public Set<String> credentialHeaders() {
     return Set.of(header);
+  }
+
+  /** Where each issuer's fetched key set stands, for health checks; never fetches. */
+  @Override
+  public java.util.List<KeySetState> keySets() {
+    return verifier.keySetStates();
   }
 
   @Override

@@ -49,7 +49,8 @@ import java.util.function.Supplier;
  * array such as {@code scp}), the expiry, and the claims {@code iss}, {@code sub} and {@code aud}.
  * The token itself is never kept.
  */
-public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
+public final class UserJwtAuthenticator
+    implements Authenticator, IssuerBound, dev.gatehouse.spi.KeySetReachability {
   /** The name in logs and {@code AuthContext.trustSource()}. */
   public static final String NAME = "user_jwt";
 
@@ -78,6 +79,12 @@ public final class UserJwtAuthenticator implements Authenticator, IssuerBound {
   @Override
   public Set<String> credentialHeaders() {
     return Set.of(header);
+  }
+
+  /** Where each issuer's fetched key set stands, for health checks; never fetches. */
+  @Override
+  public java.util.List<KeySetState> keySets() {
+    return verifier.keySetStates();
   }
 
   @Override

@@ -69,7 +69,8 @@ import java.util.Set;
  * <p>Accepted calls carry an {@link AuthContext} of kind {@link PrincipalKind#SERVICE}, subject the
  * SPIFFE ID, issuer the trust domain name, trust source {@value #NAME}.
  */
-public final class SpiffeJwtTrustSource implements TrustSource {
+public final class SpiffeJwtTrustSource
+    implements TrustSource, dev.gatehouse.spi.KeySetReachability {
   /** The name in logs and {@code AuthContext.trustSource()}. */
   public static final String NAME = "spiffe_jwt";
 
@@ -110,6 +111,12 @@ public final class SpiffeJwtTrustSource implements TrustSource {
   @Override
   public Set<String> credentialHeaders() {
     return Set.of(header);
+  }
+
+  /** Where each trust domain's fetched JWT bundle stands, for health checks; never fetches. */
+  @Override
+  public java.util.List<KeySetState> keySets() {
+    return verifier.keySetStates();
   }
 
   /** The trust domains whose bundles are configured. */

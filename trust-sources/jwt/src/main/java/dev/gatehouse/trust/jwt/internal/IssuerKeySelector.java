@@ -61,6 +61,11 @@ public final class IssuerKeySelector implements KeySelector {
   }
 
   @Override
+  public java.util.List<dev.gatehouse.spi.KeySetReachability.KeySetState> keySetStates() {
+    return keys.states();
+  }
+
+  @Override
   public JwtSettings settings() {
     return keys.settings();
   }

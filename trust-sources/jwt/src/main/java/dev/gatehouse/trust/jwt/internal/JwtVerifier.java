@@ -89,6 +89,11 @@ public final class JwtVerifier implements AutoCloseable {
     return new Builder(settings);
   }
 
+  /** Where each fetched key set stands (never fetches); in-memory sets are left out. */
+  public java.util.List<dev.gatehouse.spi.KeySetReachability.KeySetState> keySetStates() {
+    return keys.keySetStates();
+  }
+
   /** The names of the configured key sets (issuers or trust domains). */
   public Set<String> issuers() {
     return keys.names();

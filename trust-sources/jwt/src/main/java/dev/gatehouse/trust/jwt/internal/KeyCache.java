@@ -163,6 +163,23 @@ final class KeyCache {
         && this.outageToleranceMillis == outageToleranceMillis;
   }
 
+  /** Where this key set stands (never fetches); null for an in-memory set. */
+  dev.gatehouse.spi.KeySetReachability.KeySetState state() {
+    if (keys.kind() == KeySource.Kind.STATIC) {
+      return null;
+    }
+    synchronized (pacing) {
+      boolean fetched = lastSuccess != Long.MIN_VALUE;
+      return new dev.gatehouse.spi.KeySetReachability.KeySetState(
+          issuer,
+          keys.toString(),
+          fetched && failures == 0,
+          fetched
+              ? java.util.Optional.of(java.time.Instant.ofEpochMilli(lastSuccess))
+              : java.util.Optional.empty());
+    }
+  }
+
   /** Takes one more reference; false once the cache is closed (then it must not be used). */
   boolean retain() {
     return owners.retain();

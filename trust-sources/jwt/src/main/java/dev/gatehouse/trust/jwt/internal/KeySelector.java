@@ -22,6 +22,9 @@ public sealed interface KeySelector extends AutoCloseable
   /** The names of the configured key sets (issuers or trust domains), in configured order. */
   Set<String> names();
 
+  /** Where each fetched key set stands (never fetches); in-memory sets are left out. */
+  java.util.List<dev.gatehouse.spi.KeySetReachability.KeySetState> keySetStates();
+
   /** The settings the key sets were started with. */
   JwtSettings settings();
 

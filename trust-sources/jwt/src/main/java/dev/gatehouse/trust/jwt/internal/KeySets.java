@@ -95,6 +95,18 @@ final class KeySets implements AutoCloseable {
     return settings;
   }
 
+  /** Where each fetched key set stands, in configured order (in-memory sets left out). */
+  java.util.List<dev.gatehouse.spi.KeySetReachability.KeySetState> states() {
+    java.util.List<dev.gatehouse.spi.KeySetReachability.KeySetState> out = new ArrayList<>();
+    for (IssuerKeys k : byName.values()) {
+      dev.gatehouse.spi.KeySetReachability.KeySetState s = k.cache.state();
+      if (s != null) {
+        out.add(s);
+      }
+    }
+    return java.util.List.copyOf(out);
+  }
+
   /** The names, in configured order. */
   Set<String> names() {
     return byName.keySet();

@@ -58,6 +58,11 @@ public final class TrustDomainKeySelector implements KeySelector {
   }
 
   @Override
+  public java.util.List<dev.gatehouse.spi.KeySetReachability.KeySetState> keySetStates() {
+    return keys.states();
+  }
+
+  @Override
   public JwtSettings settings() {
     return keys.settings();
   }
