@@ -25,8 +25,8 @@ import org.springframework.grpc.server.service.GrpcServiceDiscoverer;
  *       service Spring binds (the {@link GrpcServiceDiscoverer}'s services, health and reflection
  *       included), with the section providers of the Gatehouse artifacts on the class path and any
  *       {@link ConfigSectionProvider} beans;
- *   <li>adds {@code grpc.health.v1.Health/*} as public and {@code grpc.reflection.*} as internal
- *       when those services are bound and the file says nothing about them;
+ *   <li>applies the health preset (public) and the reflection preset (internal) when those services
+ *       are bound; an override in the file for one of their methods wins;
  *   <li>installs the chain's global form on the server builder itself ({@code
  *       ServerBuilder.intercept}), so it runs before every per-service interceptor, Spring's global
  *       interceptors included, and no interceptor filter can remove it;
