@@ -110,6 +110,9 @@ public final class GatehouseMetrics implements AuditListener, AutoCloseable {
             registered.add(
                 Gauge.builder(REPLAY_CACHE_SIZE, size, s -> s.getAsInt())
                     .description("Token ids held by the replay cache of a trust source")
+                    // Micrometer holds a gauge's object weakly by default: a supplier only the
+                    // builder referenced would be collected and the gauge read NaN.
+                    .strongReference(true)
                     .tag("trust.source", source)
                     .register(registry)));
     b.expiries.forEach(
@@ -117,6 +120,7 @@ public final class GatehouseMetrics implements AuditListener, AutoCloseable {
             registered.add(
                 Gauge.builder(CERTIFICATE_EXPIRY_DAYS, expiry, this::daysUntil)
                     .description("Days until the earliest certificate or bundle expiry")
+                    .strongReference(true)
                     .tag("trust.source", source)
                     .baseUnit("days")
                     .register(registry)));
@@ -179,6 +183,7 @@ public final class GatehouseMetrics implements AuditListener, AutoCloseable {
     Gauge age =
         Gauge.builder(KEY_REFRESH_AGE, last, this::ageSeconds)
             .description("Seconds since the last successful key fetch of an issuer")
+            .strongReference(true)
             .tag("issuer", keySet)
             .baseUnit("seconds")
             .register(registry);
