@@ -130,6 +130,8 @@ public final class GatehouseMetrics implements AuditListener, AutoCloseable {
         Gauge.builder(REPLAY_CACHE_SIZE, size, s -> s.getAsInt())
             .description("Token ids held by the replay cache of a trust source")
             .tag("trust.source", source)
+            // Only the gauge holds the supplier: a weak reference would let it be collected.
+            .strongReference(true)
             .register(registry));
   }
 
@@ -139,6 +141,7 @@ public final class GatehouseMetrics implements AuditListener, AutoCloseable {
             .description("Days until the earliest certificate or bundle expiry")
             .tag("trust.source", source)
             .baseUnit("days")
+            .strongReference(true)
             .register(registry));
   }
 
