@@ -2,9 +2,13 @@ package dev.gatehouse.micrometer;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.gatehouse.config.ConfiguredGatehouse;
 import dev.gatehouse.server.AuditEvent;
 import dev.gatehouse.server.AuditListener;
+import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.BundleExpiry;
 import dev.gatehouse.spi.KeyFetchEvents;
+import dev.gatehouse.spi.ReplayCacheSize;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -15,10 +19,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +48,10 @@ import java.util.function.Supplier;
  *     .auditListener(AuditListener.all(AuditListener.logging(), metrics))
  *     .build();
  * }</pre>
+ *
+ * <p>For a chain built from the configuration file, register the trust-source gauges once it is
+ * built: {@code metrics.trustSourcesOf(configuredGatehouse)}; for one built in code, {@code
+ * .trustSources(List.of(serviceTokens, certs))} on the builder.
  *
  * <p>Meters (tag values are lower case):
  *
@@ -101,30 +112,65 @@ public final class GatehouseMetrics implements AuditListener, AutoCloseable {
   private final ConcurrentHashMap<String, KeyMeters> keySets = new ConcurrentHashMap<>();
   private final List<Meter> registered = new CopyOnWriteArrayList<>();
   private final KeyFetchEvents.Registration keyEvents;
+  private final Set<String> replayCacheNames;
+  private final Set<String> expiryNames;
 
   private GatehouseMetrics(Builder b) {
     this.registry = b.registry;
     this.clock = b.clock;
-    b.replayCaches.forEach(
-        (source, size) ->
-            registered.add(
-                Gauge.builder(REPLAY_CACHE_SIZE, size, s -> s.getAsInt())
-                    .description("Token ids held by the replay cache of a trust source")
-                    // Micrometer holds a gauge's object weakly by default: a supplier only the
-                    // builder referenced would be collected and the gauge read NaN.
-                    .strongReference(true)
-                    .tag("trust.source", source)
-                    .register(registry)));
-    b.expiries.forEach(
-        (source, expiry) ->
-            registered.add(
-                Gauge.builder(CERTIFICATE_EXPIRY_DAYS, expiry, this::daysUntil)
-                    .description("Days until the earliest certificate or bundle expiry")
-                    .strongReference(true)
-                    .tag("trust.source", source)
-                    .baseUnit("days")
-                    .register(registry)));
+    this.replayCacheNames = new HashSet<>(b.replayCaches.keySet());
+    this.expiryNames = new HashSet<>(b.expiries.keySet());
+    b.replayCaches.forEach(this::replayCacheGauge);
+    b.expiries.forEach(this::expiryGauge);
     this.keyEvents = b.keyFetches ? KeyFetchEvents.register(this::onKeyFetch) : null;
+  }
+
+  private void replayCacheGauge(String source, IntSupplier size) {
+    registered.add(
+        Gauge.builder(REPLAY_CACHE_SIZE, size, s -> s.getAsInt())
+            .description("Token ids held by the replay cache of a trust source")
+            .tag("trust.source", source)
+            // Only the gauge holds the supplier: a weak reference would let it be collected.
+            .strongReference(true)
+            .register(registry));
+  }
+
+  private void expiryGauge(String source, Supplier<Instant> expiry) {
+    registered.add(
+        Gauge.builder(CERTIFICATE_EXPIRY_DAYS, expiry, this::daysUntil)
+            .description("Days until the earliest certificate or bundle expiry")
+            .tag("trust.source", source)
+            .baseUnit("days")
+            .strongReference(true)
+            .register(registry));
+  }
+
+  /**
+   * Registers the replay-cache and certificate-expiry gauges of every authenticator of the
+   * configured chain {@code gatehouse} that has one, tagged with its name. The gauges read through
+   * the chain's reloadable slots, so after a reload they follow the rebuilt trust source. Call it
+   * once the chain is built (this listener is passed to the chain's builder before); {@link
+   * #close()} removes these gauges too.
+   *
+   * @throws IllegalArgumentException if a gauge for one of these names was already given to the
+   *     builder
+   */
+  public synchronized void trustSourcesOf(ConfiguredGatehouse gatehouse) {
+    requireNonNull(gatehouse, "gatehouse");
+    Map<String, ReplayCacheSize> caches = gatehouse.replayCaches();
+    Map<String, BundleExpiry> expiries = gatehouse.bundleExpiries();
+    for (String name : caches.keySet()) {
+      if (!replayCacheNames.add(name)) {
+        throw new IllegalArgumentException("trustSourcesOf: trust source " + name + " given twice");
+      }
+    }
+    for (String name : expiries.keySet()) {
+      if (!expiryNames.add(name)) {
+        throw new IllegalArgumentException("trustSourcesOf: trust source " + name + " given twice");
+      }
+    }
+    caches.forEach((name, cache) -> replayCacheGauge(name, cache::replayCacheSize));
+    expiries.forEach((name, expiry) -> expiryGauge(name, expiry::earliestBundleExpiry));
   }
 
   /** A builder registering on {@code registry}. */
@@ -286,6 +332,28 @@ public final class GatehouseMetrics implements AuditListener, AutoCloseable {
      */
     public Builder certificateExpiry(String trustSource, Supplier<Instant> earliestExpiry) {
       put(expiries, "certificateExpiry", trustSource, requireNonNull(earliestExpiry, "expiry"));
+      return this;
+    }
+
+    /**
+     * Reports the replay cache size of every authenticator in {@code authenticators} that keeps one
+     * ({@link ReplayCacheSize}, e.g. {@code SignedTokenTrustSource}) and the days until the
+     * earliest CA expiry of every one that trusts CA certificates ({@link BundleExpiry}, e.g.
+     * {@code PeerCertificateTrustSource}), tagged with its name. For chains built in code; for a
+     * {@link ConfiguredGatehouse} use {@link GatehouseMetrics#trustSourcesOf}.
+     *
+     * @throws IllegalArgumentException if a name is given twice
+     */
+    public Builder trustSources(Collection<? extends Authenticator> authenticators) {
+      for (Authenticator a : requireNonNull(authenticators, "authenticators")) {
+        requireNonNull(a, "authenticators: null element");
+        if (a instanceof ReplayCacheSize r) {
+          replayCache(a.name(), r::replayCacheSize);
+        }
+        if (a instanceof BundleExpiry e) {
+          certificateExpiry(a.name(), e::earliestBundleExpiry);
+        }
+      }
       return this;
     }
 

@@ -5,11 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gatehouse.spi.AuthResult;
+import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.BundleExpiry;
+import dev.gatehouse.spi.IncomingCall;
 import dev.gatehouse.spi.KeyFetchEvents;
+import dev.gatehouse.spi.ReplayCacheSize;
 import dev.gatehouse.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +105,43 @@ class TrustHealthMetricsTest {
   }
 
   @Test
+  void trustSources_registersGaugesOfAuthenticatorsThatHaveThem() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    MutableClock clock = new MutableClock(T0);
+    AtomicInteger size = new AtomicInteger(4);
+    GatehouseMetrics metrics =
+        GatehouseMetrics.newBuilder(registry)
+            .clock(clock)
+            .keyFetches(false)
+            .trustSources(
+                List.of(
+                    new Replaying("signed_token", size),
+                    new Certificates("peer_certificate", T0.plus(Duration.ofDays(12))),
+                    new Plain("mesh_identity")))
+            .build();
+    try {
+      assertEquals(4.0, gauge(registry, GatehouseMetrics.REPLAY_CACHE_SIZE, "signed_token"));
+      size.set(5);
+      assertEquals(5.0, gauge(registry, GatehouseMetrics.REPLAY_CACHE_SIZE, "signed_token"));
+      assertEquals(
+          12.0, gauge(registry, GatehouseMetrics.CERTIFICATE_EXPIRY_DAYS, "peer_certificate"));
+      assertNull(
+          registry
+              .find(GatehouseMetrics.REPLAY_CACHE_SIZE)
+              .tag("trust.source", "mesh_identity")
+              .gauge());
+      assertNull(
+          registry
+              .find(GatehouseMetrics.CERTIFICATE_EXPIRY_DAYS)
+              .tag("trust.source", "signed_token")
+              .gauge());
+    } finally {
+      metrics.close();
+    }
+    assertNull(registry.find(GatehouseMetrics.REPLAY_CACHE_SIZE).gauge(), "close removes them");
+  }
+
+  @Test
   void builder_refusesBlankOrRepeatedSourceNames() {
     GatehouseMetrics.Builder b = GatehouseMetrics.newBuilder(new SimpleMeterRegistry());
     IllegalArgumentException blank =
@@ -109,6 +153,60 @@ class TrustHealthMetricsTest {
             IllegalArgumentException.class,
             () -> b.certificateExpiry("peer_certificate", () -> T0));
     assertTrue(twice.getMessage().contains("peer_certificate"), twice.getMessage());
+  }
+
+  /** An authenticator without monitoring capabilities. */
+  private static class Plain implements Authenticator {
+    private final String name;
+
+    Plain(String name) {
+      this.name = name;
+    }
+
+    @Override
+    public String name() {
+      return name;
+    }
+
+    @Override
+    public Set<String> credentialHeaders() {
+      return Set.of();
+    }
+
+    @Override
+    public AuthResult authenticate(IncomingCall request) {
+      return AuthResult.noCredential();
+    }
+  }
+
+  /** One that keeps a replay cache. */
+  private static final class Replaying extends Plain implements ReplayCacheSize {
+    private final AtomicInteger size;
+
+    Replaying(String name, AtomicInteger size) {
+      super(name);
+      this.size = size;
+    }
+
+    @Override
+    public int replayCacheSize() {
+      return size.get();
+    }
+  }
+
+  /** One that trusts CA certificates. */
+  private static final class Certificates extends Plain implements BundleExpiry {
+    private final Instant expiry;
+
+    Certificates(String name, Instant expiry) {
+      super(name);
+      this.expiry = expiry;
+    }
+
+    @Override
+    public Instant earliestBundleExpiry() {
+      return expiry;
+    }
   }
 
   private static double age(SimpleMeterRegistry r, String issuer) {

@@ -10,6 +10,8 @@ import dev.gatehouse.policy.Preset;
 import dev.gatehouse.server.AuditListener;
 import dev.gatehouse.server.Gatehouse;
 import dev.gatehouse.spi.Authenticator;
+import dev.gatehouse.spi.BundleExpiry;
+import dev.gatehouse.spi.ReplayCacheSize;
 import dev.gatehouse.spi.TrustSource;
 import io.grpc.BindableService;
 import io.grpc.Server;
@@ -21,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -190,6 +193,46 @@ public final class ConfiguredGatehouse implements AutoCloseable {
     userSlot.ifPresent(s -> out.addAll(s.keySets()));
     sourceSlots.values().forEach(s -> out.addAll(s.keySets()));
     return List.copyOf(out);
+  }
+
+  /**
+   * The replay caches of the live authenticators that keep one, by authenticator name (e.g. {@code
+   * signed_token}), for monitoring. Every read goes to the authenticator serving now, so after a
+   * reload that rebuilt it, to the new one. Read-only: never affects a decision.
+   */
+  public Map<String, ReplayCacheSize> replayCaches() {
+    Map<String, ReplayCacheSize> out = new LinkedHashMap<>();
+    for (Slot s : slots()) {
+      if (s.current() instanceof ReplayCacheSize) {
+        out.put(s.name(), () -> s.current() instanceof ReplayCacheSize r ? r.replayCacheSize() : 0);
+      }
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  /**
+   * The CA bundle expiries of the live authenticators that trust CA certificates, by authenticator
+   * name (e.g. {@code peer_certificate}), for monitoring. Every read goes to the authenticator
+   * serving now, so after a reload that rebuilt it (a changed {@code ca_file}), to the new one.
+   * Read-only: never affects a decision.
+   */
+  public Map<String, BundleExpiry> bundleExpiries() {
+    Map<String, BundleExpiry> out = new LinkedHashMap<>();
+    for (Slot s : slots()) {
+      if (s.current() instanceof BundleExpiry) {
+        out.put(
+            s.name(),
+            () -> s.current() instanceof BundleExpiry e ? e.earliestBundleExpiry() : Instant.MAX);
+      }
+    }
+    return java.util.Collections.unmodifiableMap(out);
+  }
+
+  private List<Slot> slots() {
+    List<Slot> all = new ArrayList<>();
+    userSlot.ifPresent(all::add);
+    all.addAll(sourceSlots.values());
+    return all;
   }
 
   /** The configuration file. */

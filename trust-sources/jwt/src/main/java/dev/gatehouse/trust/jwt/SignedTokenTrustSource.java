@@ -61,7 +61,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * intersection; when absent the grant stays whole. A token can never widen it.
  */
 public final class SignedTokenTrustSource
-    implements TrustSource, IssuerBound, dev.gatehouse.spi.KeySetReachability {
+    implements TrustSource,
+        IssuerBound,
+        dev.gatehouse.spi.KeySetReachability,
+        dev.gatehouse.spi.ReplayCacheSize {
   /** The name in logs and {@code AuthContext.trustSource()}. */
   public static final String NAME = "signed_token";
 
@@ -102,16 +105,17 @@ public final class SignedTokenTrustSource
     this.requireBinding = b.requireBinding;
   }
 
-  /** A new builder. */
   /**
    * How many token identifiers the replay cache holds now (tokens seen and not yet known to have
    * expired; expired ones are dropped as new tokens arrive), for monitoring. Zero when no issuer
    * has replay protection on. Read-only: it never affects a decision.
    */
+  @Override
   public int replayCacheSize() {
     return replayCache.size();
   }
 
+  /** A new builder. */
   public static Builder newBuilder() {
     return new Builder();
   }

@@ -76,7 +76,8 @@ import javax.net.ssl.SSLSession;
  * credentials}), except an ID that is not allowed: {@link Reason#IDENTITY_NOT_ALLOWED}. The TLS
  * handshake itself proves the client holds the leaf's private key. Immutable and thread-safe.
  */
-public final class PeerCertificateTrustSource implements TrustSource {
+public final class PeerCertificateTrustSource
+    implements TrustSource, dev.gatehouse.spi.BundleExpiry {
   /** The trust source name, {@code peer_certificate}. */
   public static final String NAME = "peer_certificate";
 
@@ -130,6 +131,7 @@ public final class PeerCertificateTrustSource implements TrustSource {
    * every trust domain), for monitoring: after it, chains anchored on that CA are refused.
    * Read-only: it never affects a decision.
    */
+  @Override
   public Instant earliestBundleExpiry() {
     Instant earliest = Instant.MAX;
     for (Set<X509Certificate> certs : bundles.values()) {
