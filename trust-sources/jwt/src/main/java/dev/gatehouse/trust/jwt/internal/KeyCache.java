@@ -464,10 +464,7 @@ final class KeyCache {
 
   private String where() {
     return switch (keys.kind()) {
-      case URL -> {
-        java.net.URL u = keys.url();
-        yield u.getProtocol() + "://" + u.getAuthority() + u.getPath();
-      }
+      case URL -> keys.displayUrl();
       case FILE -> keys.path().toString();
       default -> "in-memory key set";
     };
