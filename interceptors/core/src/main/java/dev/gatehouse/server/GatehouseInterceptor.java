@@ -32,9 +32,16 @@ final class GatehouseInterceptor implements ServerInterceptor {
   /**
    * Set on calls the global form of a Gatehouse let through, to that Gatehouse's token: its
    * per-service form, registered as well, then does not run the chain a second time (the first run
-   * already removed the headers it strips). Private, so nothing else can set it.
+   * already removed the headers it strips). Private, so nothing else can set it. It carries the
+   * stamp the global form attached (null: none), so the per-service form can put it back if an
+   * interceptor between the two attached another.
    */
-  private static final Context.Key<Object> CHECKED = Context.key("gatehouse-checked");
+  private static final Context.Key<Checked> CHECKED = Context.key("gatehouse-checked");
+
+  /**
+   * What the global form of the Gatehouse owning {@code token} attached to a call it let through.
+   */
+  private record Checked(Object token, AuthContext stamp) {}
 
   private final Object token;
   private final boolean global;
@@ -119,8 +126,19 @@ final class GatehouseInterceptor implements ServerInterceptor {
   @Override
   public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
       ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {
-    if (!global && CHECKED.get() == token) {
-      return next.startCall(call, headers);
+    Checked checked = global ? null : CHECKED.get();
+    if (checked != null && checked.token() == token) {
+      // Already decided by the global form. Only its own stamp may reach the handler: a context
+      // attached in between (AuthContext.attachForTesting) is replaced or removed.
+      AuthContext stamp = checked.stamp();
+      if (AuthContext.current().orElse(null) == stamp) {
+        return next.startCall(call, headers);
+      }
+      Context context =
+          stamp != null
+              ? stamp.attachTo(Context.current())
+              : AuthContext.detachFrom(Context.current());
+      return Contexts.interceptCall(context, call, headers, next);
     }
     long start = System.nanoTime();
     String method = call.getMethodDescriptor().getFullMethodName();
@@ -183,7 +201,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
     }
     Context context = current;
     if (global) {
-      context = context.withValue(CHECKED, token);
+      context = context.withValue(CHECKED, new Checked(token, principal));
     }
     // Only the chain's own stamp ever reaches the handler: any other context (attached by
     // AuthContext.attachForTesting before the chain) is replaced or removed.

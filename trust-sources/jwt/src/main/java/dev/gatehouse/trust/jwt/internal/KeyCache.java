@@ -464,28 +464,40 @@ final class KeyCache {
 
   private String where() {
     return switch (keys.kind()) {
-      case URL -> {
-        java.net.URL u = keys.url();
-        yield u.getProtocol() + "://" + u.getAuthority() + u.getPath();
-      }
+      case URL -> keys.displayUrl();
       case FILE -> keys.path().toString();
       default -> "in-memory key set";
     };
   }
 
-  static String cause(Throwable e) {
+  private String cause(Throwable e) {
     int depth = 0;
     for (Throwable t = e; t != null && depth < 8; t = t.getCause(), depth++) {
       if (t instanceof IOException) {
-        return t.getClass().getSimpleName() + ": " + printable(t.getMessage());
+        return t.getClass().getSimpleName() + ": " + printable(withoutQuery(t.getMessage()));
       }
     }
     if (e instanceof JWKSetUnavailableException && e.getCause() == null) {
-      return printable(e.getMessage()); // one of ours (file too large, not a JWKS, backing off)
+      return printable(
+          withoutQuery(e.getMessage())); // one of ours (file too large, not a JWKS, backing off)
     }
     Throwable cause = e.getCause();
     return e.getClass().getSimpleName()
         + (cause == null ? "" : " caused by " + cause.getClass().getSimpleName());
+  }
+
+  /**
+   * {@code message} without the key URL's query: the JDK's HTTP client quotes the whole URL in its
+   * errors ({@code Server returned HTTP response code: 503 for URL: ...}), and the query may carry
+   * an access token.
+   */
+  private String withoutQuery(String message) {
+    if (message == null || keys.kind() != KeySource.Kind.URL || keys.url().getQuery() == null) {
+      return message;
+    }
+    return message
+        .replace(keys.url().toExternalForm(), keys.displayUrl())
+        .replace("?" + keys.url().getQuery(), "");
   }
 
   /** Printable ASCII only, at most 200 characters. */

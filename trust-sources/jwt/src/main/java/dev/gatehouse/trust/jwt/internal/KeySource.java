@@ -138,11 +138,19 @@ public abstract class KeySource {
     return jwkSet;
   }
 
-  /** Names the source (URL or file); never prints key material. */
+  /**
+   * The URL as shown in logs, descriptions and health details: scheme, host, port and path, never
+   * the query (it may carry an access token). User info is refused by {@link #jwksUrl}.
+   */
+  final String displayUrl() {
+    return url.getProtocol() + "://" + url.getAuthority() + url.getPath();
+  }
+
+  /** Names the source (URL without query, or file); never prints key material. */
   @Override
   public final String toString() {
     return switch (kind) {
-      case URL -> "jwks_uri " + url;
+      case URL -> "jwks_uri " + displayUrl();
       case FILE -> "jwks_file " + file;
       default -> "jwks (in memory, " + jwkSet.size() + " keys)";
     };

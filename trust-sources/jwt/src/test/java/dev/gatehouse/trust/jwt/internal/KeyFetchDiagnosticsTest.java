@@ -174,4 +174,26 @@ class KeyFetchDiagnosticsTest {
           messages()::toString);
     }
   }
+
+  @Test
+  void httpError_logAndDetailNeverShowTheUrlQuery() throws Exception {
+    try (JwksServer jwks = JwksServer.start(new JWKSet(K1))) {
+      jwks.down(true);
+      String url = jwks.url() + "?access_token=query-secret-value";
+      String token = token();
+      JwtVerifier v = verifier(url, Duration.ofSeconds(2));
+      try {
+        LogRecord warning = awaitRecord(KeyFetchDiagnosticsTest::initialFetch);
+        assertTrue(warning.getMessage().contains(jwks.url()), warning.getMessage());
+        assertTrue(warning.getMessage().contains("503"), warning.getMessage());
+        JwtVerification r = v.verify(token);
+        assertTrue(r.isUnavailable(), r.toString());
+        for (String text : List.of(warning.getMessage(), r.detail(), messages().toString())) {
+          assertFalse(text.contains("query-secret-value"), text);
+        }
+      } finally {
+        v.close();
+      }
+    }
+  }
 }
