@@ -29,6 +29,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Internal trust source for JWT-SVIDs (SPIFFE JWT identity documents) in {@code authorization:
@@ -193,6 +194,13 @@ public final class SpiffeJwtTrustSource
   public static final class Builder {
     private record Bundle(String trustDomain, JwksSource keys) {}
 
+    /** The trust domain of a workload's SPIFFE ID in {@code sub}, parsed strictly. */
+    private static final Function<String, Optional<String>> TRUST_DOMAIN_OF_SUBJECT =
+        sub ->
+            SpiffeId.tryParse(sub)
+                .filter(id -> !id.path().isEmpty())
+                .map(id -> id.trustDomain().name());
+
     private record AllowEntry(String value, List<String> roles, List<String> scopes) {}
 
     private String serviceAudience;
@@ -201,8 +209,22 @@ public final class SpiffeJwtTrustSource
     private final List<AllowEntry> allowDomains = new ArrayList<>();
     private String header = DEFAULT_HEADER;
     private final JwtSettings.Builder settings = JwtSettings.newBuilder();
+    private SpiffeJwtTrustSource keysOf;
 
     private Builder() {}
+
+    /**
+     * Keeps the cached bundles of the source this one replaces (a configuration reload): every
+     * trust domain whose bundle location (URL or file), algorithms, fetch timeout and outage
+     * tolerance are unchanged shares its keys and their cache (which may be riding out a bundle
+     * endpoint outage) instead of fetching them again; any other trust domain is fetched anew. The
+     * audience, allow-list and other settings are this builder's. Closing {@code previous}
+     * afterwards leaves the shared bundles running until this source is closed too.
+     */
+    public Builder reuseKeysOf(SpiffeJwtTrustSource previous) {
+      this.keysOf = requireNonNull(previous, "previous");
+      return this;
+    }
 
     /**
      * This service's audience (required): every JWT-SVID's {@code aud} must contain it. The SPIFFE
@@ -389,13 +411,10 @@ public final class SpiffeJwtTrustSource
                       .exactTypes()
                       .build())
               .keySelector(
-                  TrustDomainKeySelector.of(
-                      shared,
-                      anchors,
-                      sub ->
-                          SpiffeId.tryParse(sub)
-                              .filter(id -> !id.path().isEmpty())
-                              .map(id -> id.trustDomain().name())))
+                  keysOf == null
+                      ? TrustDomainKeySelector.of(shared, anchors, TRUST_DOMAIN_OF_SUBJECT)
+                      : TrustDomainKeySelector.of(
+                          shared, anchors, TRUST_DOMAIN_OF_SUBJECT, keysOf.verifier))
               .claimsPolicy(ClaimsPolicy.newBuilder().build())
               .build();
       return new SpiffeJwtTrustSource(verifier, header, exact, domains, byDomain.keySet());
