@@ -29,7 +29,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 
 /**
  * Internal trust source for JWT-SVIDs (SPIFFE JWT identity documents) in {@code authorization:
@@ -193,13 +192,6 @@ public final class SpiffeJwtTrustSource
    */
   public static final class Builder {
     private record Bundle(String trustDomain, JwksSource keys) {}
-
-    /** The trust domain of a workload's SPIFFE ID in {@code sub}, parsed strictly. */
-    private static final Function<String, Optional<String>> TRUST_DOMAIN_OF_SUBJECT =
-        sub ->
-            SpiffeId.tryParse(sub)
-                .filter(id -> !id.path().isEmpty())
-                .map(id -> id.trustDomain().name());
 
     private record AllowEntry(String value, List<String> roles, List<String> scopes) {}
 
@@ -412,12 +404,19 @@ public final class SpiffeJwtTrustSource
                       .build())
               .keySelector(
                   keysOf == null
-                      ? TrustDomainKeySelector.of(shared, anchors, TRUST_DOMAIN_OF_SUBJECT)
+                      ? TrustDomainKeySelector.of(shared, anchors, Builder::trustDomainOfSubject)
                       : TrustDomainKeySelector.of(
-                          shared, anchors, TRUST_DOMAIN_OF_SUBJECT, keysOf.verifier))
+                          shared, anchors, Builder::trustDomainOfSubject, keysOf.verifier))
               .claimsPolicy(ClaimsPolicy.newBuilder().build())
               .build();
       return new SpiffeJwtTrustSource(verifier, header, exact, domains, byDomain.keySet());
+    }
+
+    /** The trust domain of a workload's SPIFFE ID in {@code sub}, parsed strictly. */
+    private static Optional<String> trustDomainOfSubject(String sub) {
+      return SpiffeId.tryParse(sub)
+          .filter(id -> !id.path().isEmpty())
+          .map(id -> id.trustDomain().name());
     }
 
     private static TrustDomain trustDomain(String name, String what) {
