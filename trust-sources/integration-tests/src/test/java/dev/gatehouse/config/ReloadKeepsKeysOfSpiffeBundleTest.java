@@ -32,11 +32,19 @@ class ReloadKeepsKeysOfSpiffeBundleTest {
   @RegisterExtension
   final TestIdentityProvider bundle = TestIdentityProvider.newBuilder("example.org").build();
 
+  @RegisterExtension
+  final TestIdentityProvider idp = TestIdentityProvider.newBuilder("https://idp.test").build();
+
   private static String config(String jwksUri, String... allowed) {
     StringBuilder yaml =
         new StringBuilder("service_name: trips\n")
+            .append("user_jwt:\n")
+            .append("  issuers:\n")
+            .append("    - { issuer: \"https://idp.test\", jwks_file: idp.jwks.json,")
+            .append(" audiences: [trips-api] }\n")
             .append("internal:\n")
             .append("  spiffe_jwt:\n")
+            .append("    header: x-jwt-svid\n")
             .append("    bundles: [{ trust_domain: example.org, jwks_uri: \"")
             .append(jwksUri)
             .append("\" }]\n")
@@ -50,13 +58,14 @@ class ReloadKeepsKeysOfSpiffeBundleTest {
   private Metadata svid(String spiffeId) {
     Metadata md = new Metadata();
     md.put(
-        Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+        Metadata.Key.of("x-jwt-svid", Metadata.ASCII_STRING_MARSHALLER),
         bundle.jwtSvid(spiffeId, "trips").bearer());
     return md;
   }
 
   @Test
   void reload_allowListEditedDuringBundleOutage_svidCallsStillServed() throws Exception {
+    Files.writeString(dir.resolve("idp.jwks.json"), idp.publicKeys().toString());
     Path file = dir.resolve("gatehouse.yaml");
     Files.writeString(file, config(bundle.jwksUri(), WORKER, ORDERS));
     AtomicReference<ConfiguredGatehouse> g = new AtomicReference<>();
