@@ -76,7 +76,10 @@ public record SpiffeJwtSection(
         JwtConfigFields.defaultFetchTimeout());
   }
 
-  /** The provider of {@code internal.spiffe_jwt}; a change is rebuilt on reload. */
+  /**
+   * The provider of {@code internal.spiffe_jwt}; a change is rebuilt on reload, and trust domains
+   * whose bundle location and algorithms are unchanged keep their cached keys.
+   */
   public static ConfigSectionProvider<SpiffeJwtSection> provider() {
     return PROVIDER;
   }
@@ -153,6 +156,12 @@ public record SpiffeJwtSection(
               .header(c.header())
               .algorithms(c.algorithms())
               .clockSkew(c.clockSkew());
+      // Trust domains whose bundle location and algorithms are unchanged keep their cached keys.
+      previous
+          .map(Previous::authenticator)
+          .filter(SpiffeJwtTrustSource.class::isInstance)
+          .map(SpiffeJwtTrustSource.class::cast)
+          .ifPresent(b::reuseKeysOf);
       c.bundles().forEach(x -> b.addBundle(x.trustDomain(), x.keys().toSource()));
       for (SpiffeAllowEntry e : c.allow()) {
         if (e.identity().isPresent()) {

@@ -201,8 +201,22 @@ public final class SpiffeJwtTrustSource
     private final List<AllowEntry> allowDomains = new ArrayList<>();
     private String header = DEFAULT_HEADER;
     private final JwtSettings.Builder settings = JwtSettings.newBuilder();
+    private SpiffeJwtTrustSource keysOf;
 
     private Builder() {}
+
+    /**
+     * Keeps the cached bundles of the source this one replaces (a configuration reload): every
+     * trust domain whose bundle location (URL or file), algorithms, fetch timeout and outage
+     * tolerance are unchanged shares its keys and their cache (which may be riding out a bundle
+     * endpoint outage) instead of fetching them again; any other trust domain is fetched anew. The
+     * audience, allow-list and other settings are this builder's. Closing {@code previous}
+     * afterwards leaves the shared bundles running until this source is closed too.
+     */
+    public Builder reuseKeysOf(SpiffeJwtTrustSource previous) {
+      this.keysOf = requireNonNull(previous, "previous");
+      return this;
+    }
 
     /**
      * This service's audience (required): every JWT-SVID's {@code aud} must contain it. The SPIFFE
@@ -389,16 +403,20 @@ public final class SpiffeJwtTrustSource
                       .exactTypes()
                       .build())
               .keySelector(
-                  TrustDomainKeySelector.of(
-                      shared,
-                      anchors,
-                      sub ->
-                          SpiffeId.tryParse(sub)
-                              .filter(id -> !id.path().isEmpty())
-                              .map(id -> id.trustDomain().name())))
+                  keysOf == null
+                      ? TrustDomainKeySelector.of(shared, anchors, Builder::trustDomainOfSubject)
+                      : TrustDomainKeySelector.of(
+                          shared, anchors, Builder::trustDomainOfSubject, keysOf.verifier))
               .claimsPolicy(ClaimsPolicy.newBuilder().build())
               .build();
       return new SpiffeJwtTrustSource(verifier, header, exact, domains, byDomain.keySet());
+    }
+
+    /** The trust domain of a workload's SPIFFE ID in {@code sub}, parsed strictly. */
+    private static Optional<String> trustDomainOfSubject(String sub) {
+      return SpiffeId.tryParse(sub)
+          .filter(id -> !id.path().isEmpty())
+          .map(id -> id.trustDomain().name());
     }
 
     private static TrustDomain trustDomain(String name, String what) {

@@ -52,6 +52,31 @@ public final class TrustDomainKeySelector implements KeySelector {
         new KeySets(settings, anchors, KeyFilter::forJwtSvidBundle), trustDomainOfSubject);
   }
 
+  /**
+   * Like {@link #of(JwtSettings, Collection, Function)}, for a configuration reload: every trust
+   * domain whose bundle location (URL or file), algorithms, fetch timeout and outage tolerance are
+   * those it had in {@code previous} keeps that verifier's cached bundle (shared, not copied, and
+   * not fetched again); the others are fetched anew. Closing {@code previous} afterwards leaves the
+   * shared bundles running.
+   *
+   * @param previous the verifier this selector's verifier replaces; a verifier that does not select
+   *     by trust domain, or is already closed, shares nothing
+   */
+  public static TrustDomainKeySelector of(
+      JwtSettings settings,
+      Collection<TrustAnchor> bundles,
+      Function<String, Optional<String>> trustDomainOfSubject,
+      JwtVerifier previous) {
+    requireNonNull(settings, "settings");
+    requireNonNull(trustDomainOfSubject, "trustDomainOfSubject");
+    requireNonNull(previous, "previous");
+    List<TrustAnchor> anchors = List.copyOf(requireNonNull(bundles, "bundles"));
+    KeySets before =
+        previous.keySelector() instanceof TrustDomainKeySelector selector ? selector.keys : null;
+    return new TrustDomainKeySelector(
+        new KeySets(settings, anchors, KeyFilter::forJwtSvidBundle, before), trustDomainOfSubject);
+  }
+
   @Override
   public Set<String> names() {
     return keys.names();
