@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import dev.gatehouse.server.AuditListener;
+import dev.gatehouse.testing.AuditProbeChain;
 import io.grpc.Status;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Meter;
@@ -177,7 +178,7 @@ class DecisionMetricsTest {
         new Case(
             "unresolved method",
             false,
-            TestChain.UNLISTED,
+            AuditProbeChain.UNLISTED,
             "ok:alice",
             null,
             Status.Code.PERMISSION_DENIED,
@@ -247,7 +248,7 @@ class DecisionMetricsTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     try (GatehouseMetrics metrics =
             GatehouseMetrics.newBuilder(registry).keyFetches(false).build();
-        TestChain chain = new TestChain(c.dryRun, metrics, null)) {
+        AuditProbeChain chain = new AuditProbeChain(c.dryRun, metrics, null)) {
       assertEquals(c.status, chain.call(c.method, c.user, c.service));
       assertEquals(c.handlerRuns ? 1 : 0, chain.handlerRuns());
 
@@ -281,9 +282,10 @@ class DecisionMetricsTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     try (GatehouseMetrics metrics =
             GatehouseMetrics.newBuilder(registry).keyFetches(false).build();
-        TestChain chain = new TestChain(false, metrics, null)) {
+        AuditProbeChain chain = new AuditProbeChain(false, metrics, null)) {
       for (int i = 0; i < 3; i++) {
-        assertEquals(Status.Code.PERMISSION_DENIED, chain.call(TestChain.UNLISTED, null, null));
+        assertEquals(
+            Status.Code.PERMISSION_DENIED, chain.call(AuditProbeChain.UNLISTED, null, null));
       }
       List<Counter> all = List.copyOf(registry.find(GatehouseMetrics.DECISIONS).counters());
       assertEquals(1, all.size(), () -> describe(registry));
@@ -297,7 +299,7 @@ class DecisionMetricsTest {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     try (GatehouseMetrics metrics =
             GatehouseMetrics.newBuilder(registry).keyFetches(false).build();
-        TestChain chain = new TestChain(false, metrics, null)) {
+        AuditProbeChain chain = new AuditProbeChain(false, metrics, null)) {
       chain.call("AnyUser", "ok:alice", null);
       chain.call("AnyUser", "ok:bob", null);
       chain.call("AnyUser", "bad", null);
@@ -329,7 +331,8 @@ class DecisionMetricsTest {
         };
     try (GatehouseMetrics metrics =
             GatehouseMetrics.newBuilder(registry).keyFetches(false).build();
-        TestChain chain = new TestChain(false, AuditListener.all(throwing, metrics), null)) {
+        AuditProbeChain chain =
+            new AuditProbeChain(false, AuditListener.all(throwing, metrics), null)) {
       assertEquals(Status.Code.OK, chain.call("AnyUser", "ok:alice", null));
       assertEquals(Status.Code.UNAUTHENTICATED, chain.call("AnyUser", "bad", null));
       assertEquals(1, chain.handlerRuns());
@@ -345,7 +348,7 @@ class DecisionMetricsTest {
   void close_removesTheMeters() throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     GatehouseMetrics metrics = GatehouseMetrics.newBuilder(registry).keyFetches(false).build();
-    try (TestChain chain = new TestChain(false, metrics, null)) {
+    try (AuditProbeChain chain = new AuditProbeChain(false, metrics, null)) {
       chain.call("Open", null, null);
     }
     assertEquals(2, registry.getMeters().size());

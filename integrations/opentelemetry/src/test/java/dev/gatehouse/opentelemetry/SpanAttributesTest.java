@@ -3,6 +3,7 @@ package dev.gatehouse.opentelemetry;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.gatehouse.server.AuditListener;
+import dev.gatehouse.testing.AuditProbeChain;
 import io.grpc.ForwardingServerCall;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
@@ -203,7 +204,7 @@ class SpanAttributesTest {
         new Case(
             "unresolved method",
             false,
-            TestChain.UNLISTED,
+            AuditProbeChain.UNLISTED,
             "ok:alice",
             null,
             denied,
@@ -270,8 +271,8 @@ class SpanAttributesTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void eachDecision_setsItsAttributesOnTheServerSpan(Case c) throws Exception {
-    try (TestChain chain =
-        new TestChain(c.dryRun, GatehouseSpanAttributes.create(), serverSpans())) {
+    try (AuditProbeChain chain =
+        new AuditProbeChain(c.dryRun, GatehouseSpanAttributes.create(), serverSpans())) {
       assertEquals(c.status, chain.call(c.method, c.user, c.service));
       assertEquals(c.handlerRuns ? 1 : 0, chain.handlerRuns());
     }
@@ -280,8 +281,8 @@ class SpanAttributesTest {
 
   @Test
   void endUserId_recordedOnlyWhenEnabledAndOnlyForUsers() throws Exception {
-    try (TestChain chain =
-        new TestChain(
+    try (AuditProbeChain chain =
+        new AuditProbeChain(
             false,
             GatehouseSpanAttributes.newBuilder().recordEndUserId(true).build(),
             serverSpans())) {
@@ -292,7 +293,8 @@ class SpanAttributesTest {
       assertEquals(
           null, onlySpanAttributes().get(GatehouseSpanAttributes.END_USER_ID_KEY), "service");
     }
-    try (TestChain chain = new TestChain(false, GatehouseSpanAttributes.create(), serverSpans())) {
+    try (AuditProbeChain chain =
+        new AuditProbeChain(false, GatehouseSpanAttributes.create(), serverSpans())) {
       exporter.reset();
       assertEquals(Status.Code.OK, chain.call("AnyUser", "ok:alice", null));
       assertEquals(
@@ -303,7 +305,7 @@ class SpanAttributesTest {
   @Test
   void withoutASpan_callsAreUnaffected() throws Exception {
     AuditListener listener = GatehouseSpanAttributes.create();
-    try (TestChain chain = new TestChain(false, listener, null)) {
+    try (AuditProbeChain chain = new AuditProbeChain(false, listener, null)) {
       assertEquals(Status.Code.OK, chain.call("AnyUser", "ok:alice", null));
       assertEquals(Status.Code.UNAUTHENTICATED, chain.call("AnyUser", "bad", null));
       assertEquals(1, chain.handlerRuns());

@@ -1,4 +1,4 @@
-package dev.gatehouse.opentelemetry;
+package dev.gatehouse.testing;
 
 import dev.gatehouse.server.AuditListener;
 import dev.gatehouse.server.Gatehouse;
@@ -33,17 +33,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real in-process server with the Gatehouse chain in its global form in front of the {@code
- * Probe} test service and of one service the chain does not know ({@code Unlisted}). Test
- * authenticators read {@value #USER_HEADER} (the user authenticator {@code test_user}) and {@value
- * #SERVICE_HEADER} (the trust source {@code test_service}): {@code ok:SUBJECT[:role,role]}
- * authenticates, {@code bad} is refused as a bad signature, {@code down} is unavailable, {@code
- * boom} throws.
+ * A real in-process server (shared by the metrics and tracing listener tests) with the Gatehouse
+ * chain in its global form in front of the {@code Probe} test service and of one service the chain
+ * does not know ({@code Unlisted}). Test authenticators read {@value #USER_HEADER} (the user
+ * authenticator {@code test_user}) and {@value #SERVICE_HEADER} (the trust source {@code
+ * test_service}): {@code ok:SUBJECT[:role,role]} authenticates, {@code bad} is refused as a bad
+ * signature, {@code down} is unavailable, {@code boom} throws.
  */
-final class TestChain implements AutoCloseable {
-  static final String USER_HEADER = "x-test-user";
-  static final String SERVICE_HEADER = "x-test-service";
-  static final String UNLISTED = "gatehouse.test.v1.Unlisted/Call";
+public final class AuditProbeChain implements AutoCloseable {
+  public static final String USER_HEADER = "x-test-user";
+  public static final String SERVICE_HEADER = "x-test-service";
+  public static final String UNLISTED = "gatehouse.test.v1.Unlisted/Call";
 
   private static final MethodDescriptor<Req, Resp> UNLISTED_METHOD =
       MethodDescriptor.<Req, Resp>newBuilder()
@@ -62,7 +62,8 @@ final class TestChain implements AutoCloseable {
    *
    * @param outer an interceptor run before the chain (e.g. one opening a server span), or null
    */
-  TestChain(boolean dryRun, AuditListener listener, ServerInterceptor outer) throws Exception {
+  public AuditProbeChain(boolean dryRun, AuditListener listener, ServerInterceptor outer)
+      throws Exception {
     Gatehouse gatehouse =
         Gatehouse.newBuilder()
             .addService(probe())
@@ -89,7 +90,7 @@ final class TestChain implements AutoCloseable {
    * Calls {@code method} (a Probe method name, or {@link #UNLISTED}) with the given header values
    * (null: absent) and returns the status the client saw.
    */
-  Status.Code call(String method, String user, String service) {
+  public Status.Code call(String method, String user, String service) {
     Metadata md = new Metadata();
     if (user != null) {
       md.put(Metadata.Key.of(USER_HEADER, Metadata.ASCII_STRING_MARSHALLER), user);
@@ -123,7 +124,7 @@ final class TestChain implements AutoCloseable {
   }
 
   /** How many handlers ran. */
-  int handlerRuns() {
+  public int handlerRuns() {
     return handlerRuns.get();
   }
 
