@@ -4,8 +4,11 @@ import static java.util.Objects.requireNonNull;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -17,6 +20,17 @@ import java.util.Set;
  * allowedSubjects} empty means the token's {@code sub} must equal its {@code iss}. {@code
  * clusterIds} empty means no cluster binding; otherwise the token's {@code cluster_id} must be one
  * of them. {@code replayProtection} overrides the source-wide default when set.
+ *
+ * <p><b>Subjects.</b> An issuer that signs for several workloads (a central token service) lists
+ * them: {@link Builder#addSubject(ServiceSubject)} with a grant and cluster binding per subject, or
+ * {@link Builder#allowedSubjects(Collection)} for subjects that take the issuer-level fields. Both
+ * are one list, {@link #allowedSubjects()}; when it is not empty {@code sub} must be in it (the
+ * issuer's own name only if listed). Per field (roles, scopes, cluster ids) a subject uses its own
+ * value when it sets one, else the issuer's; setting a field on both the issuer and one of its
+ * subjects is refused at build time as ambiguous.
+ *
+ * <p><b>Certificate binding.</b> {@link Builder#requireCertificateBinding(boolean)} overrides the
+ * source-wide {@code SignedTokenTrustSource.Builder.requireCertificateBinding} for this issuer.
  */
 public final class ServiceTokenIssuer {
   private final String issuer;
@@ -27,6 +41,9 @@ public final class ServiceTokenIssuer {
   private final Set<String> clusterIds;
   private final Set<String> allowedSubjects;
   private final Boolean replayProtection;
+  private final Map<String, ServiceSubject> subjects;
+  private final Boolean requireBinding;
+  private final Map<String, SubjectGrant> grants;
 
   private ServiceTokenIssuer(Builder b) {
     this.issuer = b.issuer;
@@ -35,8 +52,18 @@ public final class ServiceTokenIssuer {
     this.roles = Set.copyOf(b.roles);
     this.scopes = Set.copyOf(b.scopes);
     this.clusterIds = Set.copyOf(b.clusterIds);
-    this.allowedSubjects = Set.copyOf(b.allowedSubjects);
     this.replayProtection = b.replayProtection;
+    this.subjects = Collections.unmodifiableMap(new LinkedHashMap<>(b.subjects));
+    this.requireBinding = b.requireBinding;
+    Map<String, SubjectGrant> byName = new LinkedHashMap<>();
+    SubjectGrant issuerGrant = new SubjectGrant(roles, scopes, clusterIds);
+    b.allowedSubjects.forEach(s -> byName.put(s, issuerGrant));
+    b.subjects.values().forEach(s -> byName.put(s.subject(), SubjectGrant.of(this, s)));
+    this.allowedSubjects = Set.copyOf(byName.keySet());
+    if (byName.isEmpty()) {
+      byName.put(issuer, issuerGrant);
+    }
+    this.grants = Map.copyOf(byName);
   }
 
   /** A builder for the issuer whose tokens carry exactly {@code iss}. */
@@ -74,9 +101,30 @@ public final class ServiceTokenIssuer {
     return clusterIds;
   }
 
-  /** Accepted {@code sub} values; empty means {@code sub} must equal {@code iss}. */
+  /**
+   * Accepted {@code sub} values: those of {@link Builder#allowedSubjects(Collection)} and of {@link
+   * #subjects()}; empty means {@code sub} must equal {@code iss}.
+   */
   public Set<String> allowedSubjects() {
     return allowedSubjects;
+  }
+
+  /** The subjects listed with their own entries, by {@code sub}, in configured order. */
+  public Map<String, ServiceSubject> subjects() {
+    return subjects;
+  }
+
+  /**
+   * Per-issuer override of the source-wide certificate-binding requirement; empty: the source's
+   * setting applies.
+   */
+  public Optional<Boolean> requireCertificateBinding() {
+    return Optional.ofNullable(requireBinding);
+  }
+
+  /** What this server grants tokens of {@code sub}; empty when {@code sub} is not accepted. */
+  Optional<SubjectGrant> grantFor(String sub) {
+    return Optional.ofNullable(grants.get(sub));
   }
 
   /** Per-issuer replay protection override. */
@@ -107,6 +155,9 @@ public final class ServiceTokenIssuer {
     private final Set<String> clusterIds = new LinkedHashSet<>();
     private final Set<String> allowedSubjects = new LinkedHashSet<>();
     private Boolean replayProtection;
+    private final Map<String, ServiceSubject> subjects = new LinkedHashMap<>();
+    private final List<String> problems = new ArrayList<>();
+    private Boolean requireBinding;
 
     private Builder(String issuer) {
       this.issuer = requireNonNull(issuer, "issuer");
@@ -165,9 +216,34 @@ public final class ServiceTokenIssuer {
     }
 
     /**
+     * Lists a subject with its own grant and cluster binding. Once any subject is listed (here or
+     * with {@link #allowedSubjects(Collection)}), {@code sub} must be one of them. A field set on
+     * the subject must not also be set on this issuer.
+     */
+    public Builder addSubject(ServiceSubject subject) {
+      requireNonNull(subject, "subject");
+      if (subjects.putIfAbsent(subject.subject(), subject) != null) {
+        problems.add("subject " + subject.subject() + " listed twice");
+      }
+      return this;
+    }
+
+    /**
+     * Overrides the source-wide {@code requireCertificateBinding} for this issuer: when true, its
+     * tokens are refused without an RFC 8705 {@code cnf.x5t#S256} binding to the caller's TLS
+     * client certificate; when false, unbound tokens are accepted (a token that carries {@code cnf}
+     * is always checked).
+     */
+    public Builder requireCertificateBinding(boolean required) {
+      this.requireBinding = required;
+      return this;
+    }
+
+    /**
      * Validates and builds.
      *
-     * @throws IllegalArgumentException on an empty issuer, no keys, or empty strings in a list
+     * @throws IllegalArgumentException on an empty issuer, no keys, empty strings in a list, a
+     *     subject listed twice, or a field set on both the issuer and one of its subjects
      */
     public ServiceTokenIssuer build() {
       if (issuer.isEmpty()) {
@@ -183,7 +259,32 @@ public final class ServiceTokenIssuer {
               "signed_token issuer " + issuer + ": empty string in a list");
         }
       }
+      for (String s : allowedSubjects) {
+        if (subjects.containsKey(s)) {
+          problems.add("subject " + s + " listed twice");
+        }
+      }
+      for (ServiceSubject s : subjects.values()) {
+        ambiguous(s, "roles", roles, s.roles());
+        ambiguous(s, "scopes", scopes, s.scopes());
+        ambiguous(s, "cluster_ids", clusterIds, s.clusterIds());
+      }
+      if (!problems.isEmpty()) {
+        throw new IllegalArgumentException(
+            "signed_token issuer " + issuer + ": " + String.join("; ", problems));
+      }
       return new ServiceTokenIssuer(this);
+    }
+
+    private void ambiguous(
+        ServiceSubject subject, String field, Set<String> onIssuer, Set<String> onSubject) {
+      if (!onIssuer.isEmpty() && !onSubject.isEmpty()) {
+        problems.add(
+            field
+                + " set both on the issuer and on subject "
+                + subject.subject()
+                + "; set it in one place");
+      }
     }
   }
 }

@@ -129,6 +129,10 @@ public record SignedTokenSection(
    * @param clusterIds allowed {@code cluster_id} values (empty: no binding)
    * @param algorithms allowed algorithms (default ES256, RS256, PS256)
    * @param replayProtection per-issuer override of the section's setting
+   * @param subjects the {@code sub} values accepted, each with its own grant ({@code subjects};
+   *     empty: {@code sub} must equal {@code issuer})
+   * @param requireCertificateBinding per-issuer RFC 8705 binding requirement ({@code
+   *     require_certificate_binding}; empty: the source-wide default, off)
    */
   public record Issuer(
       String issuer,
@@ -137,7 +141,9 @@ public record SignedTokenSection(
       List<String> scopes,
       List<String> clusterIds,
       List<String> algorithms,
-      Optional<Boolean> replayProtection) {
+      Optional<Boolean> replayProtection,
+      List<Subject> subjects,
+      Optional<Boolean> requireCertificateBinding) {
     /** Validates and copies. */
     public Issuer {
       requireNonNull(issuer, "issuer");
@@ -147,6 +153,56 @@ public record SignedTokenSection(
       clusterIds = List.copyOf(clusterIds);
       algorithms = List.copyOf(algorithms);
       requireNonNull(replayProtection, "replayProtection");
+      subjects = List.copyOf(subjects);
+      requireNonNull(requireCertificateBinding, "requireCertificateBinding");
+    }
+
+    /** An issuer without subjects and without its own certificate-binding setting. */
+    public Issuer(
+        String issuer,
+        JwksConfig keys,
+        List<String> roles,
+        List<String> scopes,
+        List<String> clusterIds,
+        List<String> algorithms,
+        Optional<Boolean> replayProtection) {
+      this(
+          issuer,
+          keys,
+          roles,
+          scopes,
+          clusterIds,
+          algorithms,
+          replayProtection,
+          List.of(),
+          Optional.empty());
+    }
+  }
+
+  /**
+   * One accepted subject of an issuer, with its own grant. An empty list takes the issuer's value.
+   *
+   * @param subject the exact {@code sub}
+   * @param roles roles granted to it
+   * @param scopes scopes granted to it
+   * @param clusterIds its allowed {@code cluster_id} values
+   */
+  public record Subject(
+      String subject, List<String> roles, List<String> scopes, List<String> clusterIds) {
+    /** Validates and copies. */
+    public Subject {
+      requireNonNull(subject, "subject");
+      roles = List.copyOf(roles);
+      scopes = List.copyOf(scopes);
+      clusterIds = List.copyOf(clusterIds);
+    }
+
+    ServiceSubject toServiceSubject() {
+      return ServiceSubject.newBuilder(subject)
+          .roles(roles)
+          .scopes(scopes)
+          .clusterIds(clusterIds)
+          .build();
     }
   }
 
@@ -201,8 +257,11 @@ public record SignedTokenSection(
       List<String> clusterIds = o.stringList("cluster_ids");
       List<String> algorithms = JwtConfigFields.algorithms(o);
       Optional<Boolean> replay = o.optionalBool("replay_protection");
+      List<Subject> subjects = SignedTokenSubjectsConfig.subjects(o, roles, scopes, clusterIds);
+      Optional<Boolean> binding = o.optionalBool("require_certificate_binding");
       o.finish();
-      return new Issuer(issuer, keys, roles, scopes, clusterIds, algorithms, replay);
+      return new Issuer(
+          issuer, keys, roles, scopes, clusterIds, algorithms, replay, subjects, binding);
     }
 
     @Override
@@ -248,6 +307,8 @@ public record SignedTokenSection(
                 .scopes(i.scopes())
                 .clusterIds(i.clusterIds());
         i.replayProtection().ifPresent(ib::replayProtection);
+        i.subjects().forEach(s -> ib.addSubject(s.toServiceSubject()));
+        i.requireCertificateBinding().ifPresent(ib::requireCertificateBinding);
         b.addIssuer(ib.build());
       }
       return b.build();

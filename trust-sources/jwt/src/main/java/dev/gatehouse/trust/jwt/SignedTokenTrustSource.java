@@ -49,16 +49,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <p>Checks, on top of the shared JWT core (issuer-bound keys, algorithm pinned to the key, only
  * {@code alg}/{@code kid}/{@code typ} headers, strict base64url): {@code aud} contains {@code
  * serviceName}; {@code exp} and {@code iat} required, {@code exp - iat} at most the max TTL
- * (default 900 s, at most 3600 s); {@code sub} equals {@code iss} unless the issuer lists allowed
- * subjects; optional {@code cluster_id} binding; optional replay protection ({@code jti} required,
- * a repeat within the token's lifetime refused, a full cache refuses new tokens). With replay
- * protection on, Gatehouse clients must be built with {@code
+ * (default 900 s, at most 3600 s); {@code sub} equals {@code iss} unless the issuer lists subjects
+ * ({@link ServiceSubject}, each with its own grant and cluster ids); optional {@code cluster_id}
+ * binding; optional RFC 8705 certificate binding (source-wide or per issuer); optional replay
+ * protection ({@code jti} required, a repeat within the token's lifetime refused, a full cache
+ * refuses new tokens). With replay protection on, Gatehouse clients must be built with {@code
  * ServiceTokenCallCredentials.Builder.oneTimeTokens()} (gatehouse-client): by default they reuse
  * one cached token per audience, which this source accepts only once.
  *
- * <p>The grant comes from the server's issuer entry. The token's own {@code roles} (array of
- * strings) and {@code scope} (space-delimited string) claims, when present, narrow it to the
- * intersection; when absent the grant stays whole. A token can never widen it.
+ * <p>The grant comes from the server's issuer entry (or the subject's entry, when it sets a field).
+ * The token's own {@code roles} (array of strings) and {@code scope} (space-delimited string)
+ * claims, when present, narrow it to the intersection; when absent the grant stays whole. A token
+ * can never widen it.
  */
 public final class SignedTokenTrustSource
     implements TrustSource,
@@ -154,27 +156,28 @@ public final class SignedTokenTrustSource
     if (sub.isEmpty()) {
       return AuthResult.rejected(Reason.INVALID_CLAIMS, "issuer " + iss + ": sub missing");
     }
-    boolean subjectOk =
-        entry.allowedSubjects().isEmpty()
-            ? sub.get().equals(iss)
-            : entry.allowedSubjects().contains(sub.get());
-    if (!subjectOk) {
+    // The grant of this subject: the issuer's, or the subject's own entry (sub must be listed).
+    Optional<SubjectGrant> grant = entry.grantFor(sub.get());
+    if (grant.isEmpty()) {
       return AuthResult.rejected(
           Reason.SUBJECT_MISMATCH, "issuer " + iss + ": sub is not an allowed subject");
     }
     String who = "issuer " + iss + " sub " + sub.get();
-    AuthResult unbound = checkCertificateBinding(jwt, request, who);
+    AuthResult unbound =
+        checkCertificateBinding(
+            jwt, request, who, entry.requireCertificateBinding().orElse(requireBinding));
     if (unbound != null) {
       return unbound;
     }
-    if (!entry.clusterIds().isEmpty()) {
+    Set<String> clusterIds = grant.get().clusterIds();
+    if (!clusterIds.isEmpty()) {
       Optional<String> cluster = jwt.stringClaim("cluster_id");
-      if (cluster.isEmpty() || !entry.clusterIds().contains(cluster.get())) {
+      if (cluster.isEmpty() || !clusterIds.contains(cluster.get())) {
         return AuthResult.rejected(
             Reason.CLUSTER_MISMATCH, who + ": cluster_id missing or not allowed");
       }
     }
-    Set<String> roles = new LinkedHashSet<>(entry.roles());
+    Set<String> roles = new LinkedHashSet<>(grant.get().roles());
     if (jwt.claims().containsKey("roles")) {
       Optional<Set<String>> narrowed = stringArray(jwt.claims().get("roles"));
       if (narrowed.isEmpty()) {
@@ -183,7 +186,7 @@ public final class SignedTokenTrustSource
       }
       roles.retainAll(narrowed.get());
     }
-    Set<String> scopes = new LinkedHashSet<>(entry.scopes());
+    Set<String> scopes = new LinkedHashSet<>(grant.get().scopes());
     if (jwt.claims().containsKey("scope")) {
       Object claimedScope = jwt.claims().get("scope");
       if (!(claimedScope instanceof String string)) {
@@ -243,11 +246,13 @@ public final class SignedTokenTrustSource
    * certificate has the thumbprint {@code cnf.x5t#S256}; the TLS handshake proved the peer holds
    * that certificate's key, so a stolen bound token is useless elsewhere. A {@code cnf} of any
    * other form cannot be checked and is refused. Without {@code cnf} the token is unbound, which is
-   * refused only when {@link Builder#requireCertificateBinding(boolean)} is on.
+   * refused only when binding is required: {@link Builder#requireCertificateBinding(boolean)}, or
+   * the issuer's own {@link ServiceTokenIssuer.Builder#requireCertificateBinding(boolean)}.
    *
    * @return null when the binding holds or does not apply, else the refusal
    */
-  private AuthResult checkCertificateBinding(VerifiedJwt jwt, IncomingCall request, String who) {
+  private static AuthResult checkCertificateBinding(
+      VerifiedJwt jwt, IncomingCall request, String who, boolean requireBinding) {
     if (!jwt.claims().containsKey("cnf")) {
       return requireBinding
           ? AuthResult.rejected(Reason.BINDING_MISMATCH, who + ": cnf missing, binding required")
