@@ -27,10 +27,39 @@ final class CompositeAuditListener implements AuditListener {
     return new CompositeAuditListener(List.of(listeners));
   }
 
+  /**
+   * True when any listener records {@code outcome}, so the chain builds no event only when none
+   * would record it. A listener that throws here counts as recording (it still gets the event).
+   */
+  @Override
+  public boolean records(AuditEvent.Outcome outcome) {
+    for (AuditListener listener : listeners) {
+      if (recordsSafely(listener, outcome)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean recordsSafely(AuditListener listener, AuditEvent.Outcome outcome) {
+    try {
+      return listener.records(outcome);
+    } catch (Throwable e) {
+      if (e instanceof VirtualMachineError vme) {
+        throw vme;
+      }
+      return true;
+    }
+  }
+
+  /** Hands the event to every listener that records its outcome, in order. */
   @Override
   public void onDecision(AuditEvent event) {
     for (AuditListener listener : listeners) {
       try {
+        if (!recordsSafely(listener, event.outcome())) {
+          continue;
+        }
         listener.onDecision(event);
       } catch (Throwable e) {
         // As in the chain: only the JVM's own fatal errors go on; nothing a listener throws

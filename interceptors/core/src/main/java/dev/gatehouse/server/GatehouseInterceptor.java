@@ -220,7 +220,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
           null);
     }
     if (policy.mode() == Mode.PUBLIC) {
-      return Decision.allow(null, null);
+      return Decision.PUBLIC;
     }
     IncomingCall request = IncomingCall.of(method, headers, call.getAttributes());
     Decision screened = screen(request);
@@ -258,7 +258,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
     // Two values of any credential header are refused, never "first wins", whichever
     // authenticator reads it: a duplicated forwarded-identity header on a gated call is as
     // suspicious as a duplicated bearer token.
-    Decision dup = refuseDuplicates(headers, allCredentialKeys);
+    Decision dup = refuseDuplicates(request, allCredentialKeys);
     if (dup != null) {
       return dup;
     }
@@ -292,7 +292,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
   }
 
   private Decision authenticateService(IncomingCall request, Metadata headers) {
-    Decision dup = refuseDuplicates(headers, allCredentialKeys);
+    Decision dup = refuseDuplicates(request, allCredentialKeys);
     if (dup != null) {
       return dup;
     }
@@ -334,9 +334,13 @@ final class GatehouseInterceptor implements ServerInterceptor {
         null);
   }
 
-  private static Decision refuseDuplicates(Metadata headers, List<Metadata.Key<String>> keys) {
+  /**
+   * Reads each credential header through the call's view, which keeps the values: the authenticator
+   * then reads the same copy instead of decoding the header (a whole token) again.
+   */
+  private static Decision refuseDuplicates(IncomingCall request, List<Metadata.Key<String>> keys) {
     for (Metadata.Key<String> key : keys) {
-      if (hasSeveralValues(headers, key)) {
+      if (request.headerValues(key.name()).size() > 1) {
         return Decision.deny(
             AuthStatus.INVALID_CREDENTIALS,
             Reason.DUPLICATE_CREDENTIALS,
@@ -346,17 +350,6 @@ final class GatehouseInterceptor implements ServerInterceptor {
       }
     }
     return null;
-  }
-
-  /** Counts up to two values without copying them. */
-  private static boolean hasSeveralValues(Metadata headers, Metadata.Key<String> key) {
-    Iterable<String> all = headers.getAll(key);
-    if (all == null) {
-      return false;
-    }
-    java.util.Iterator<String> it = all.iterator();
-    it.next();
-    return it.hasNext();
   }
 
   /** Whether the user authenticator recognizes the request's credential; false on any failure. */
@@ -422,6 +415,9 @@ final class GatehouseInterceptor implements ServerInterceptor {
 
   /** The result of the authenticate and authorize stages; {@code status} null means allowed. */
   private static final class Decision {
+    /** A public method: allowed, no principal; immutable, so shared by every such call. */
+    static final Decision PUBLIC = allow(null, null);
+
     final Status status;
     final Reason reason;
     final String detail;

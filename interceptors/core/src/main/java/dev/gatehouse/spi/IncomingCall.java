@@ -28,6 +28,11 @@ public final class IncomingCall {
   private final SocketAddress remoteAddress;
   private final SSLSession sslSession;
 
+  /** Headers read so far in this call (credential headers are read by the chain, then again). */
+  private static final int MEMO_SLOTS = 4;
+
+  private Memo[] memo;
+
   private IncomingCall(
       String fullMethodName, Metadata headers, SocketAddress remoteAddress, SSLSession ssl) {
     this.fullMethodName = fullMethodName;
@@ -66,15 +71,60 @@ public final class IncomingCall {
     return fullMethodName;
   }
 
-  /** Every value of an ASCII header, in order; empty if absent. */
+  /**
+   * Every value of an ASCII header, in order; empty if absent. The list is unmodifiable. The values
+   * of a header are read from the metadata once per call and then served from this view (the chain
+   * and the authenticator reading the same credential header share one copy of it).
+   */
   public List<String> headerValues(String name) {
-    Iterable<String> all = headers.getAll(key(name));
-    List<String> out = new ArrayList<>();
-    if (all != null) {
-      all.forEach(out::add);
+    Memo[] slots = memo;
+    if (slots != null) {
+      for (Memo m : slots) {
+        if (m != null && m.name.equals(name)) {
+          return m.values;
+        }
+      }
     }
-    return out;
+    Iterable<String> all = headers.getAll(key(name));
+    if (all == null) {
+      return List.of();
+    }
+    java.util.Iterator<String> it = all.iterator();
+    String first = it.next();
+    List<String> values;
+    if (!it.hasNext()) {
+      values = List.of(first);
+    } else {
+      List<String> out = new ArrayList<>();
+      out.add(first);
+      it.forEachRemaining(out::add);
+      values = java.util.Collections.unmodifiableList(out);
+    }
+    remember(name, values);
+    return values;
   }
+
+  /**
+   * Keeps a header's values for later reads in this call. Each slot holds one complete, immutable
+   * pair, so a view read from another thread sees a pair or nothing; a lost slot only means the
+   * header is read from the metadata again.
+   */
+  private void remember(String name, List<String> values) {
+    Memo[] slots = memo;
+    if (slots == null) {
+      slots = new Memo[MEMO_SLOTS];
+      memo = slots;
+    }
+    for (int i = 0; i < slots.length; i++) {
+      if (slots[i] == null) {
+        slots[i] = new Memo(name, values);
+        return;
+      }
+    }
+  }
+
+  /** One header's values, read once. */
+  private record Memo(String name, List<String> values) {}
 
   /**
    * The single value of a header.

@@ -89,4 +89,73 @@ class AuditListenerRecordsTest {
       assertTrue(plain.records(o), o.toString());
     }
   }
+
+  private static ProbeHarness harness(AuditListener listener) throws Exception {
+    return ProbeHarness.start(
+        hh ->
+            Gatehouse.newBuilder()
+                .addService(hh.service())
+                .userAuthenticator(FakeAuthenticator.user("authorization"))
+                .addTrustSource(FakeAuthenticator.source("src1", "x-svc"))
+                .auditListener(listener)
+                .build());
+  }
+
+  @Test
+  void all_noListenerRecordingAllowed_noEventForAllowedCallsAndRefusalsToEach() throws Exception {
+    RefusalsOnly a = new RefusalsOnly();
+    RefusalsOnly b = new RefusalsOnly();
+    AuditListener both = AuditListener.all(a, b);
+    assertFalse(both.records(AuditEvent.Outcome.ALLOWED));
+    assertTrue(both.records(AuditEvent.Outcome.DENIED));
+    try (ProbeHarness h = harness(both)) {
+      assertEquals("Open", h.stub(new Metadata()).open(Req.getDefaultInstance()).getText());
+      assertEquals(1, h.seen().size(), "the public handler ran");
+      assertThrows(
+          StatusRuntimeException.class,
+          () -> h.stub(new Metadata()).worker(Req.getDefaultInstance()));
+      assertEquals(1, h.seen().size(), "the internal handler did not run");
+    }
+    for (RefusalsOnly l : List.of(a, b)) {
+      assertEquals(1, l.events.size(), l.events::toString);
+      assertEquals(AuditEvent.Outcome.DENIED, l.events.get(0).outcome());
+    }
+  }
+
+  @Test
+  void all_oneListenerRecordingEverything_getsAllowedCallsTheOtherDoesNot() throws Exception {
+    RefusalsOnly refusals = new RefusalsOnly();
+    List<AuditEvent> everything = new CopyOnWriteArrayList<>();
+    AuditListener both = AuditListener.all(refusals, everything::add);
+    assertTrue(both.records(AuditEvent.Outcome.ALLOWED));
+    try (ProbeHarness h = harness(both)) {
+      h.stub(new Metadata()).open(Req.getDefaultInstance());
+    }
+    assertEquals(1, everything.size(), everything::toString);
+    assertEquals(AuditEvent.Outcome.ALLOWED, everything.get(0).outcome());
+    assertTrue(refusals.events.isEmpty(), refusals.events::toString);
+  }
+
+  @Test
+  void all_listenerWhoseRecordsThrows_countsAsRecordingAndStillGetsTheEvent() throws Exception {
+    List<AuditEvent> seen = new CopyOnWriteArrayList<>();
+    AuditListener throwing =
+        new AuditListener() {
+          @Override
+          public boolean records(AuditEvent.Outcome outcome) {
+            throw new IllegalStateException("boom");
+          }
+
+          @Override
+          public void onDecision(AuditEvent event) {
+            seen.add(event);
+          }
+        };
+    AuditListener both = AuditListener.all(new RefusalsOnly(), throwing);
+    assertTrue(both.records(AuditEvent.Outcome.ALLOWED));
+    try (ProbeHarness h = harness(both)) {
+      assertEquals("Open", h.stub(new Metadata()).open(Req.getDefaultInstance()).getText());
+    }
+    assertEquals(1, seen.size());
+  }
 }

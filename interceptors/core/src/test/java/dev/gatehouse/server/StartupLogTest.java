@@ -3,9 +3,11 @@ package dev.gatehouse.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gatehouse.testing.ManyMethodServices;
 import io.grpc.protobuf.services.HealthStatusManager;
 import java.util.List;
 import java.util.logging.Level;
+import java.util.logging.LogRecord;
 import org.junit.jupiter.api.Test;
 
 /** What a server operator reads at startup: a summary, and every unannotated method named. */
@@ -35,5 +37,87 @@ class StartupLogTest {
                           && r.getMessage().contains("methods resolved: 0 public, 0 internal,")),
           () -> log.lines().toString());
     }
+  }
+
+  @Test
+  void build_aboveThePerMethodLimit_perMethodLinesAtFineAndOneInfoSummaryWithModeCounts() {
+    int perService = 100;
+    int services = Gatehouse.PER_METHOD_INFO_LIMIT / perService + 1;
+    int methods = services * perService;
+    ManyMethodServices.ModeCounts each = ManyMethodServices.modesPerService(perService);
+    try (LogCapture log = new LogCapture();
+        Gatehouse g = build(ManyMethodServices.build(services, perService))) {
+      assertEquals(methods, g.policies().size());
+      List<LogRecord> perMethod = policyLines(log);
+      assertEquals(methods, perMethod.size(), "one line per method, at FINE");
+      assertTrue(
+          perMethod.stream().allMatch(r -> Level.FINE.equals(r.getLevel())),
+          "no per-method line above FINE");
+      List<String> summaries = infoSummaries(log);
+      assertEquals(
+          List.of(
+              "gatehouse: "
+                  + methods
+                  + " methods resolved: "
+                  + each.publicCount() * services
+                  + " public, "
+                  + each.internalCount() * services
+                  + " internal, "
+                  + each.gatedCount() * services
+                  + " gated"),
+          summaries);
+    }
+  }
+
+  @Test
+  void build_atThePerMethodLimit_perMethodLinesAtInfo() {
+    int perService = Gatehouse.PER_METHOD_INFO_LIMIT / 4;
+    try (LogCapture log = new LogCapture();
+        Gatehouse g = build(ManyMethodServices.build(4, perService))) {
+      assertEquals(Gatehouse.PER_METHOD_INFO_LIMIT, g.policies().size());
+      List<LogRecord> perMethod = policyLines(log);
+      assertEquals(Gatehouse.PER_METHOD_INFO_LIMIT, perMethod.size());
+      assertTrue(perMethod.stream().allMatch(r -> Level.INFO.equals(r.getLevel())));
+      assertEquals(1, infoSummaries(log).size());
+    }
+  }
+
+  @Test
+  void build_aboveThePerMethodLimitWithFineOff_onlyTheSummaryIsLogged() {
+    java.util.logging.Logger logger = java.util.logging.Logger.getLogger(Gatehouse.class.getName());
+    Level previous = logger.getLevel();
+    try (LogCapture log = new LogCapture()) {
+      logger.setLevel(Level.INFO);
+      try (Gatehouse g = build(ManyMethodServices.build(3, 100))) {
+        assertEquals(300, g.policies().size());
+      }
+      assertTrue(policyLines(log).isEmpty(), () -> log.lines().toString());
+      assertEquals(1, infoSummaries(log).size(), () -> log.lines().toString());
+    } finally {
+      logger.setLevel(previous);
+    }
+  }
+
+  private static Gatehouse build(List<io.grpc.ServerServiceDefinition> services) {
+    Gatehouse.Builder b =
+        Gatehouse.newBuilder()
+            .userAuthenticator(FakeAuthenticator.user("authorization"))
+            .addTrustSource(FakeAuthenticator.source("src1", "x-svc"));
+    services.forEach(b::addService);
+    return b.build();
+  }
+
+  private static List<LogRecord> policyLines(LogCapture log) {
+    return log.records().stream()
+        .filter(r -> r.getMessage() != null && r.getMessage().startsWith("gatehouse policy "))
+        .toList();
+  }
+
+  private static List<String> infoSummaries(LogCapture log) {
+    return log.records().stream()
+        .filter(r -> Level.INFO.equals(r.getLevel()))
+        .map(LogRecord::getMessage)
+        .filter(m -> m != null && m.contains(" methods resolved: "))
+        .toList();
   }
 }

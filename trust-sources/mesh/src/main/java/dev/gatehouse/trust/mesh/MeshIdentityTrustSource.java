@@ -91,6 +91,12 @@ public final class MeshIdentityTrustSource implements TrustSource {
   private final int maxHeaderLength;
   private final Map<SpiffeId, Grant> allow;
 
+  /**
+   * The allow-list by the exact text of each ID: a SPIFFE ID is never normalised, so a header value
+   * equal to an allowed ID's text is that ID, and needs no parse.
+   */
+  private final Map<String, Grant> allowByText;
+
   private MeshIdentityTrustSource(Builder b, List<Cidr> proxies, Map<SpiffeId, Grant> allow) {
     this.header = b.header;
     this.format = b.format;
@@ -100,6 +106,9 @@ public final class MeshIdentityTrustSource implements TrustSource {
     this.allowNonIpPeer = b.allowNonIpPeer;
     this.maxHeaderLength = b.maxHeaderLength;
     this.allow = Map.copyOf(allow);
+    Map<String, Grant> byText = new java.util.HashMap<>();
+    allow.forEach((id, grant) -> byText.put(id.toString(), grant));
+    this.allowByText = Map.copyOf(byText);
   }
 
   /** A new builder. */
@@ -175,18 +184,16 @@ public final class MeshIdentityTrustSource implements TrustSource {
     if (read.refusal() != null) {
       return read.refusal();
     }
+    if (read.grant() != null) {
+      return read.grant().result();
+    }
     SpiffeId identity = read.identity();
     Grant grant = allow.get(identity);
     if (grant == null) {
       return AuthResult.rejected(
           Reason.IDENTITY_NOT_ALLOWED, identity + " is not on the mesh_identity allow-list");
     }
-    return AuthResult.authenticated(
-        Principal.newBuilder()
-            .subject(identity.toString())
-            .roles(grant.roles)
-            .scopes(grant.scopes)
-            .build());
+    return grant.result();
   }
 
   /** PRINCIPAL: the header is one SPIFFE ID or Istio principal. */
@@ -235,6 +242,10 @@ public final class MeshIdentityTrustSource implements TrustSource {
       return Read.refuse(
           Reason.INVALID_CLAIMS,
           header + " element has " + uris.size() + " URI values where exactly one is required");
+    }
+    Grant known = allowByText.get(uris.get(0));
+    if (known != null) {
+      return Read.granted(known);
     }
     Optional<SpiffeId> id = SpiffeId.tryParse(uris.get(0));
     if (id.isEmpty()) {
@@ -333,16 +344,32 @@ public final class MeshIdentityTrustSource implements TrustSource {
         + "}";
   }
 
-  private record Grant(Set<String> roles, Set<String> scopes) {}
+  /**
+   * What an allowed identity is granted, with the result handed out for it: immutable and fixed at
+   * build, so built once rather than per call.
+   */
+  private record Grant(Set<String> roles, Set<String> scopes, AuthResult result) {
+    static Grant of(SpiffeId id, Set<String> roles, Set<String> scopes) {
+      return new Grant(
+          roles,
+          scopes,
+          AuthResult.authenticated(
+              Principal.newBuilder().subject(id.toString()).roles(roles).scopes(scopes).build()));
+    }
+  }
 
-  /** The identity read from the header, or why it was refused. */
-  private record Read(SpiffeId identity, AuthResult refusal) {
+  /** The identity read from the header (or its grant, when its text is allowed), or a refusal. */
+  private record Read(SpiffeId identity, AuthResult refusal, Grant grant) {
     static Read of(SpiffeId identity) {
-      return new Read(identity, null);
+      return new Read(identity, null, null);
+    }
+
+    static Read granted(Grant grant) {
+      return new Read(null, null, grant);
     }
 
     static Read refuse(Reason reason, String detail) {
-      return new Read(null, AuthResult.rejected(reason, detail));
+      return new Read(null, AuthResult.rejected(reason, detail), null);
     }
   }
 
@@ -496,7 +523,7 @@ public final class MeshIdentityTrustSource implements TrustSource {
                                 + " TD/ns/N/sa/S (upper case is refused)"));
         Set<String> roles = validGrants(entry.roles(), "role", id);
         Set<String> scopes = validGrants(entry.scopes(), "scope", id);
-        if (grants.put(id, new Grant(roles, scopes)) != null) {
+        if (grants.put(id, Grant.of(id, roles, scopes)) != null) {
           throw new IllegalArgumentException(
               "mesh_identity: " + id + " is on the allow-list twice");
         }

@@ -1,11 +1,7 @@
 package dev.gatehouse.trust.mesh;
 
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -16,32 +12,42 @@ final class XfccElement {
   /** The keys Envoy writes. Matched case-insensitively. */
   enum Key {
     /** The SAN URI of the proxy that added the element (its own identity). */
-    BY(true),
+    BY(0, true),
     /** SHA-256 of the client certificate, hex. */
-    HASH(true),
+    HASH(1, true),
     /** The URL-encoded PEM client certificate. */
-    CERT(true),
+    CERT(2, true),
     /** The URL-encoded PEM client certificate chain. */
-    CHAIN(true),
+    CHAIN(3, true),
     /** The certificate's subject DN, always quoted. */
-    SUBJECT(true),
+    SUBJECT(4, true),
     /** A URI SAN of the client certificate; a SPIFFE ID in a mesh. */
-    URI(false),
+    URI(5, false),
     /** A DNS SAN of the client certificate. */
-    DNS(false),
+    DNS(6, false),
     /** Legacy name of URI in old Envoy releases: parsed, never read as an identity. */
-    SAN(false);
+    SAN(7, false);
 
+    final int slot;
     final boolean single;
 
-    Key(boolean single) {
+    Key(int slot, boolean single) {
+      this.slot = slot;
       this.single = single;
     }
 
+    private static final Key[] ALL = values();
+
     static Key of(String name) {
-      String upper = name.toUpperCase(Locale.ROOT);
-      for (Key k : values()) {
-        if (k.name().equals(upper)) {
+      return of(name, 0, name.length());
+    }
+
+    /** The key spelled by {@code text[from, to)}, case-insensitively; null if none. No copy. */
+    static Key of(String text, int from, int to) {
+      int len = to - from;
+      for (Key k : ALL) {
+        String n = k.name();
+        if (n.length() == len && text.regionMatches(true, from, n, 0, len)) {
           return k;
         }
       }
@@ -49,47 +55,85 @@ final class XfccElement {
     }
   }
 
-  private final Map<Key, List<String>> values;
+  /** By key slot: null (absent), a String (one value) or an unmodifiable List of them. */
+  private final Object[] values;
 
-  private XfccElement(Map<Key, List<String>> values) {
+  private XfccElement(Object[] values) {
     this.values = values;
   }
 
   /** Every value of {@code key} in this element, in order; empty if absent. */
+  @SuppressWarnings("unchecked")
   List<String> values(Key key) {
-    return values.getOrDefault(key, List.of());
+    Object v = values[key.slot];
+    if (v == null) {
+      return List.of();
+    }
+    return v instanceof String one ? List.of(one) : (List<String>) v;
   }
 
   /** The value of a single-valued key. */
   Optional<String> value(Key key) {
-    List<String> v = values(key);
-    return v.isEmpty() ? Optional.empty() : Optional.of(v.get(0));
+    Object v = values[key.slot];
+    if (v == null) {
+      return Optional.empty();
+    }
+    return Optional.of(v instanceof String one ? one : values(key).get(0));
   }
 
   /** The keys present, for diagnostics (never the values). */
   @Override
   public String toString() {
-    return "XfccElement" + values.keySet();
+    List<Key> present = new ArrayList<>();
+    for (Key k : Key.ALL) {
+      if (values[k.slot] != null) {
+        present.add(k);
+      }
+    }
+    return "XfccElement" + present;
   }
 
-  /** Collects the pairs of one element. */
+  /** Collects the pairs of one element; {@link #build()} ends its use. */
   static final class Builder {
-    private final Map<Key, List<String>> values = new EnumMap<>(Key.class);
+    private Object[] values = new Object[Key.ALL.length];
 
     /** Adds a pair; false if a single-valued key is repeated. */
     boolean add(Key key, String value) {
-      List<String> list = values.computeIfAbsent(key, k -> new ArrayList<>());
-      if (key.single && !list.isEmpty()) {
+      int k = key.slot;
+      Object v = values[k];
+      if (v == null) {
+        values[k] = value;
+        return true;
+      }
+      if (key.single) {
         return false;
       }
+      List<String> list;
+      if (v instanceof String one) {
+        list = new ArrayList<>();
+        list.add(one);
+      } else {
+        @SuppressWarnings("unchecked")
+        List<String> more = (List<String>) v;
+        list = more;
+      }
       list.add(value);
+      values[k] = list;
       return true;
     }
 
     XfccElement build() {
-      Map<Key, List<String>> copy = new EnumMap<>(Key.class);
-      values.forEach((k, v) -> copy.put(k, List.copyOf(v)));
-      return new XfccElement(Collections.unmodifiableMap(copy));
+      Object[] out = values;
+      if (out == null) {
+        throw new IllegalStateException("builder already used");
+      }
+      values = null;
+      for (int k = 0; k < out.length; k++) {
+        if (out[k] instanceof List<?> list) {
+          out[k] = List.copyOf(list);
+        }
+      }
+      return new XfccElement(out);
     }
   }
 }

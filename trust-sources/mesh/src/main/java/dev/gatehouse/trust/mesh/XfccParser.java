@@ -70,7 +70,7 @@ final class XfccParser {
         if (i == keyStart) {
           throw error("expected a key");
         }
-        XfccElement.Key key = XfccElement.Key.of(s.substring(keyStart, i));
+        XfccElement.Key key = XfccElement.Key.of(s, keyStart, i);
         if (key == null) {
           i = keyStart;
           throw error("unknown key");
@@ -109,6 +109,22 @@ final class XfccParser {
     private String quoted() throws XfccParseException {
       int open = i;
       i++;
+      // Common case, no backslash: the value is a plain substring.
+      for (int j = i; j < n; j++) {
+        char c = s.charAt(j);
+        if (c == '"') {
+          String value = s.substring(i, j);
+          i = j + 1;
+          return value;
+        }
+        if (c == '\\') {
+          break;
+        }
+        if (!isPrintable(c)) {
+          i = j;
+          throw error("control or non-ASCII character");
+        }
+      }
       StringBuilder sb = new StringBuilder();
       while (true) {
         if (i >= n) {
@@ -274,8 +290,25 @@ final class XfccParser {
         return false;
       }
       String type = attr.substring(0, eq).trim();
-      return KNOWN_TYPES.contains(type.toUpperCase(Locale.ROOT))
-          || type.matches("[0-9]+(\\.[0-9]+)+");
+      return KNOWN_TYPES.contains(type.toUpperCase(Locale.ROOT)) || isDottedOid(type);
+    }
+
+    /** {@code [0-9]+(\.[0-9]+)+}, without a regular expression. */
+    static boolean isDottedOid(String type) {
+      int dots = 0;
+      boolean digitBefore = false;
+      for (int k = 0; k < type.length(); k++) {
+        char c = type.charAt(k);
+        if (c >= '0' && c <= '9') {
+          digitBefore = true;
+        } else if (c == '.' && digitBefore) {
+          dots++;
+          digitBefore = false;
+        } else {
+          return false;
+        }
+      }
+      return dots > 0 && digitBefore;
     }
   }
 }

@@ -173,6 +173,34 @@ class MeshIdentityTrustSourceTest {
   }
 
   @Test
+  void authenticate_uriAlmostAnAllowedId_neverGrantedItsEntry() {
+    MeshIdentityTrustSource s = builder().build();
+    // Upper case, a trailing slash, a longer or a shorter path: not the allowed ID's text, and
+    // not the allowed ID either.
+    for (String uri :
+        List.of(
+            WEB.replace("cluster.local", "Cluster.local"),
+            WEB + "/",
+            WEB + "x",
+            WEB.substring(0, WEB.length() - 1),
+            WEB.replace("spiffe://", "SPIFFE://"))) {
+      AuthResult r = xfcc(s, TestSupport.peer("127.0.0.1"), "URI=" + uri);
+      assertEquals(AuthResult.Outcome.REJECTED, r.outcome(), uri);
+      assertTrue(
+          r.reason() == Reason.INVALID_CLAIMS || r.reason() == Reason.IDENTITY_NOT_ALLOWED,
+          uri + ": " + r.reason());
+    }
+    AuthResult ok = xfcc(s, TestSupport.peer("127.0.0.1"), "URI=" + WEB);
+    assertEquals(WEB, ok.principal().orElseThrow().subject());
+    assertEquals(
+        ok.principal().orElseThrow().roles(),
+        xfcc(s, TestSupport.peer("127.0.0.1"), "Hash=ab;URI=" + WEB)
+            .principal()
+            .orElseThrow()
+            .roles());
+  }
+
+  @Test
   void authenticate_identityNotAllowed_refusedNamingIdentity() {
     AuthResult r = xfcc(builder().build(), TestSupport.peer("127.0.0.1"), "URI=" + ADMIN);
     assertEquals(Reason.IDENTITY_NOT_ALLOWED, r.reason());

@@ -151,4 +151,56 @@ class XfccParserTest {
       }
     }
   }
+
+  @Test
+  void dottedOid_acceptsExactlyWhatTheOidPatternAccepts() {
+    java.util.regex.Pattern oid = java.util.regex.Pattern.compile("[0-9]+(\\.[0-9]+)+");
+    List<String> cases =
+        List.of(
+            "2.5.4.3",
+            "1.2",
+            "0.0.0",
+            "12.345.6789",
+            "",
+            "1",
+            "1.",
+            ".1",
+            "1..2",
+            "1.2.",
+            "a.1",
+            "1.a",
+            "1.2.3x",
+            " 1.2",
+            "1.2 ",
+            "..",
+            ".",
+            "1.-2",
+            "\u0661.\u0662");
+    for (String c : cases) {
+      assertEquals(
+          oid.matcher(c).matches(), XfccParser.DistinguishedNames.isDottedOid(c), "case " + c);
+    }
+    java.util.Random random = new java.util.Random(7);
+    String alphabet = "0123456789..a";
+    for (int n = 0; n < 20_000; n++) {
+      StringBuilder sb = new StringBuilder();
+      for (int k = random.nextInt(8); k > 0; k--) {
+        sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      String c = sb.toString();
+      assertEquals(
+          oid.matcher(c).matches(), XfccParser.DistinguishedNames.isDottedOid(c), "case " + c);
+    }
+  }
+
+  @Test
+  void parse_quotedValueWithAndWithoutEscapes_sameValuesAsWritten() throws Exception {
+    XfccElement e =
+        XfccParser.parse("Subject=\"CN=a\\,b\";URI=spiffe://td/x;DNS=\"d1\";DNS=\"d\\\"2\"", 1000)
+            .get(0);
+    assertEquals(java.util.Optional.of("CN=a\\,b"), e.value(XfccElement.Key.SUBJECT));
+    assertEquals(List.of("d1", "d\"2"), e.values(XfccElement.Key.DNS));
+    assertEquals(List.of("spiffe://td/x"), e.values(XfccElement.Key.URI));
+    assertEquals(List.of(), e.values(XfccElement.Key.HASH));
+  }
 }

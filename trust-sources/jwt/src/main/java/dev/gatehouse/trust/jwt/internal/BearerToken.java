@@ -16,20 +16,29 @@ final class BearerToken {
    * token, extra spaces, or whitespace or control characters in the token.
    */
   static Optional<String> parse(String headerValue) {
+    int start = tokenStart(headerValue);
+    return start < 0 ? Optional.empty() : Optional.of(headerValue.substring(start));
+  }
+
+  /**
+   * Where the token of a {@code Bearer} header value starts, under the same rules as {@link
+   * #parse}; -1 when {@link #parse} would give nothing. Copies nothing.
+   */
+  static int tokenStart(String headerValue) {
     if (headerValue == null || headerValue.length() <= SCHEME.length() + 1) {
-      return Optional.empty();
+      return -1;
     }
     if (!headerValue.regionMatches(true, 0, SCHEME, 0, SCHEME.length())
         || headerValue.charAt(SCHEME.length()) != ' ') {
-      return Optional.empty();
+      return -1;
     }
-    String token = headerValue.substring(SCHEME.length() + 1);
-    for (int i = 0; i < token.length(); i++) {
-      char c = token.charAt(i);
+    int start = SCHEME.length() + 1;
+    for (int i = start, n = headerValue.length(); i < n; i++) {
+      char c = headerValue.charAt(i);
       if (c <= 0x20 || c >= 0x7f) {
-        return Optional.empty();
+        return -1;
       }
     }
-    return Optional.of(token);
+    return start;
   }
 }

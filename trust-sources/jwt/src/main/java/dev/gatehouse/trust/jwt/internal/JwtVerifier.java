@@ -128,11 +128,21 @@ public final class JwtVerifier implements AutoCloseable {
       return JwtVerification.rejected(
           Reason.DUPLICATE_CREDENTIALS, "header " + header + " repeated");
     }
-    Optional<String> token = BearerToken.parse(values.get(0));
-    if (token.isEmpty()) {
+    String value = values.get(0);
+    int start = BearerToken.tokenStart(value);
+    if (start < 0) {
       return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, "not a Bearer credential");
     }
-    return verify(token.get());
+    if (tokens != null) {
+      // A hit reads the token inside the header value: no copy of it per call.
+      JwtVerification hit = cached(value, start);
+      if (hit != null) {
+        return hit;
+      }
+    }
+    return tokens == null
+        ? verify(value.substring(start))
+        : verifyFully(value.substring(start), null);
   }
 
   /**
@@ -186,7 +196,12 @@ public final class JwtVerifier implements AutoCloseable {
    * none). Otherwise the entry is dropped and null returned, and the caller verifies in full.
    */
   private JwtVerification cached(String token) {
-    VerifiedTokenCache.Entry e = tokens.get(token);
+    return cached(token, 0);
+  }
+
+  /** {@link #cached(String)} of the token {@code text.substring(from)}, without copying it. */
+  private JwtVerification cached(String text, int from) {
+    VerifiedTokenCache.Entry e = tokens.get(text, from);
     if (e == null) {
       return null;
     }

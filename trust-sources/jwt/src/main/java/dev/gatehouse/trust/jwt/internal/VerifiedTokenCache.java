@@ -36,7 +36,7 @@ final class VerifiedTokenCache {
 
   private final int maxEntries;
   private final long maxBytes;
-  private final ConcurrentHashMap<String, Entry> entries;
+  private final ConcurrentHashMap<TokenKey, Entry> entries;
   // The CLOCK queue; may also hold removed entries (skipped when the hand reaches them).
   private final ArrayDeque<Entry> hand = new ArrayDeque<>(); // guarded by this
   private int live; // guarded by this
@@ -47,6 +47,7 @@ final class VerifiedTokenCache {
   /** One verified token: the shared result and what a hit must re-check. */
   static final class Entry {
     final String token;
+    final TokenKey key0;
     final JwtVerification result;
     final IssuerKeys keys;
     final String kid;
@@ -68,6 +69,7 @@ final class VerifiedTokenCache {
         long validFromMillis,
         long validUntilMillis) {
       this.token = token;
+      this.key0 = new TokenKey(token, 0);
       this.result = result;
       this.keys = keys;
       this.kid = kid;
@@ -102,7 +104,16 @@ final class VerifiedTokenCache {
 
   /** The entry of exactly {@code token}, marked as used, or null. Lock-free. */
   Entry get(String token) {
-    Entry e = entries.get(token);
+    return get(token, 0);
+  }
+
+  /**
+   * The entry of exactly the token {@code text.substring(from)}, marked as used, or null; without
+   * copying the token out of {@code text} (a header value such as {@code Bearer <token>}).
+   * Lock-free.
+   */
+  Entry get(String text, int from) {
+    Entry e = entries.get(new TokenKey(text, from));
     if (e != null && !e.referenced) {
       e.referenced = true;
     }
@@ -116,7 +127,7 @@ final class VerifiedTokenCache {
 
   /** Stores {@code e}, replacing an entry of the same token, and evicts while over a bound. */
   synchronized void put(Entry e, long nowMillis) {
-    Entry old = entries.put(e.token, e);
+    Entry old = entries.put(e.key0, e);
     if (old != null) {
       unlink(old);
     }
@@ -131,7 +142,7 @@ final class VerifiedTokenCache {
 
   /** Drops {@code e} if it is still the entry of its token (a failed re-check). */
   synchronized void remove(Entry e) {
-    if (entries.remove(e.token, e)) {
+    if (entries.remove(e.key0, e)) {
       unlink(e);
     }
   }
@@ -159,7 +170,7 @@ final class VerifiedTokenCache {
         hand.addLast(e);
         continue;
       }
-      entries.remove(e.token, e);
+      entries.remove(e.key0, e);
       unlink(e);
       evictions.increment();
     }
@@ -183,5 +194,54 @@ final class VerifiedTokenCache {
   /** The estimated retained size of the cached entries. */
   synchronized long estimatedBytes() {
     return bytes;
+  }
+
+  /**
+   * A token as the characters of {@code text} from {@code from} on: equal to another exactly when
+   * those characters are equal (every character compared), with the hash {@link String#hashCode()}
+   * would give the token. Lets a lookup read the token inside its header value without copying it.
+   */
+  static final class TokenKey {
+    private final String text;
+    private final int from;
+    private final int hash;
+
+    TokenKey(String text, int from) {
+      if (from < 0 || from > text.length()) {
+        throw new IndexOutOfBoundsException(from);
+      }
+      this.text = text;
+      this.from = from;
+      int h = 0;
+      for (int i = from, n = text.length(); i < n; i++) {
+        h = 31 * h + text.charAt(i);
+      }
+      this.hash = h;
+    }
+
+    private int length() {
+      return text.length() - from;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (this == o) {
+        return true;
+      }
+      if (!(o instanceof TokenKey k) || k.hash != hash || k.length() != length()) {
+        return false;
+      }
+      return text.regionMatches(from, k.text, k.from, length());
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public String toString() {
+      return "TokenKey[" + length() + " chars]";
+    }
   }
 }

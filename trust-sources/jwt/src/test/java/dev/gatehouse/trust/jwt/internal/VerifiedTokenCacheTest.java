@@ -150,6 +150,55 @@ class VerifiedTokenCacheTest {
     assertFalse(v.verify(last).isVerified());
   }
 
+  private static JwtVerification bearer(JwtVerifier v, String headerValue) {
+    io.grpc.Metadata md = new io.grpc.Metadata();
+    md.put(dev.gatehouse.spi.IncomingCall.key("authorization"), headerValue);
+    return v.verifyBearer(
+        dev.gatehouse.spi.IncomingCall.of("p.S/M", md, null, null), "authorization");
+  }
+
+  @Test
+  void verifyBearer_sameTokenTwice_secondServedFromTheCacheInsideTheHeaderValue() {
+    JwtVerifier v = verifier(new MutableClock(NOW));
+    String token = token("alice", NOW, 300);
+    JwtVerification first = bearer(v, "Bearer " + token);
+    assertTrue(first.isVerified(), first.toString());
+    assertSame(first, bearer(v, "bearer " + token), "scheme case-insensitive, same token");
+    assertSame(first, v.verify(token), "the bare token is the same entry");
+    assertEquals(1, v.signatureChecks());
+    assertEquals(2, v.cacheHits());
+  }
+
+  @Test
+  void verifyBearer_headerDifferingFromACachedTokenAnywhere_neverServedFromTheCache() {
+    JwtVerifier v = verifier(new MutableClock(NOW));
+    String token = token("alice", NOW, 300);
+    assertTrue(bearer(v, "Bearer " + token).isVerified());
+    String last = token.substring(0, token.length() - 1) + (token.endsWith("A") ? "B" : "A");
+    assertFalse(bearer(v, "Bearer " + last).isVerified());
+    assertFalse(bearer(v, "Bearer " + token + "A").isVerified(), "longer");
+    assertFalse(bearer(v, "Bearer " + token.substring(1)).isVerified(), "shorter");
+    assertEquals(
+        Reason.MALFORMED_CREDENTIALS, bearer(v, "Bearer  " + token).reason(), "two spaces");
+    assertEquals(Reason.MALFORMED_CREDENTIALS, bearer(v, "Bearer " + token + " ").reason());
+    assertEquals(Reason.MALFORMED_CREDENTIALS, bearer(v, "Basic " + token).reason());
+    assertEquals(0, v.cacheHits());
+  }
+
+  @Test
+  void tokenKey_equalExactlyWhenTheTokensAreEqual_withTheStringsHash() {
+    String token = token("alice", NOW, 300);
+    VerifiedTokenCache.TokenKey bare = new VerifiedTokenCache.TokenKey(token, 0);
+    VerifiedTokenCache.TokenKey inHeader =
+        new VerifiedTokenCache.TokenKey("Bearer " + token, "Bearer ".length());
+    assertEquals(bare, inHeader);
+    assertEquals(token.hashCode(), bare.hashCode());
+    assertEquals(token.hashCode(), inHeader.hashCode());
+    assertFalse(bare.equals(new VerifiedTokenCache.TokenKey("Bearer " + token, 6)));
+    assertFalse(bare.equals(new VerifiedTokenCache.TokenKey(token + "x", 0)));
+    assertFalse(bare.equals(new VerifiedTokenCache.TokenKey("x" + token, 0)));
+  }
+
   @Test
   void verify_cachedTokenAfterKeyRotatedUnderSameKid_refused() throws Exception {
     MutableClock clock = new MutableClock(NOW);
