@@ -32,6 +32,17 @@ public final class ClientStatus {
   public static final Status TOKEN_UNAVAILABLE =
       Status.UNAVAILABLE.withDescription(TOKEN_UNAVAILABLE_TEXT);
 
+  /** {@code service token cannot be fetched from the issuer, retry later}. */
+  public static final String ISSUER_UNAVAILABLE_TEXT =
+      "service token cannot be fetched from the issuer, retry later";
+
+  /**
+   * Tokens are fetched from an issuer ({@code fetchFrom}), the issuer failed and no still-valid
+   * token is cached; the call may be retried.
+   */
+  public static final Status ISSUER_UNAVAILABLE =
+      Status.UNAVAILABLE.withDescription(ISSUER_UNAVAILABLE_TEXT);
+
   private ClientStatus() {}
 
   /**

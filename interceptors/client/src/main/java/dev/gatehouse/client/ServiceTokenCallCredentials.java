@@ -66,6 +66,14 @@ import java.util.concurrent.Executor;
  * signed token with its own {@code jti} (cost: one signature per call), nothing is cached, and a
  * failed signing backs off as above with calls failing meanwhile.
  *
+ * <p><b>Tokens from an issuer.</b> With {@link Builder#fetchFrom(TokenFetcher)} the tokens are not
+ * signed here but fetched from an issuer (a central token service), one per audience, cached and
+ * refreshed in the background once 40–50 % of their lifetime has passed (one fetch per audience at
+ * a time; failures back off 1 s doubling to 30 s, ± 20 %). The token in hand keeps being sent while
+ * the issuer is down; only when none is usable (less than min(30 s, a tenth of its lifetime) left)
+ * do calls fail, with {@link ClientStatus#ISSUER_UNAVAILABLE}. The fetch runs on the call's
+ * executor.
+ *
  * <p>These credentials replace credentials already on a call when set with {@code
  * withCallCredentials}; to add a token next to other credentials use {@link
  * ServiceTokenClientInterceptor}, which composes.
@@ -83,8 +91,14 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
   private final TokenMinter minter;
   private final boolean oneTimeTokens;
   private final Map<String, AudienceTokens> slots = new ConcurrentHashMap<>();
+  private final TokenFetcher fetcher;
+  private final String fetchIdentity;
+  private final Clock fetchClock;
 
   private ServiceTokenCallCredentials(Builder b, TokenMinter minter) {
+    this.fetcher = b.fetcher;
+    this.fetchIdentity = b.identity != null ? b.identity : String.valueOf(b.fetcher);
+    this.fetchClock = b.clock != null ? b.clock : Clock.systemUTC();
     this.header = b.header;
     this.headerKey = Metadata.Key.of(b.header, Metadata.ASCII_STRING_MARSHALLER);
     this.singleAudience = b.audience;
@@ -99,9 +113,13 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
     return new Builder();
   }
 
-  /** The identity put in {@code iss} and {@code sub}. */
+  /**
+   * The identity put in {@code iss} and {@code sub}; with {@link Builder#fetchFrom(TokenFetcher)},
+   * the identity given to the builder (informational: the issuer decides {@code sub}), else the
+   * fetcher's description.
+   */
   public String identity() {
-    return minter.identity();
+    return minter != null ? minter.identity() : fetchIdentity;
   }
 
   /** The header the token is sent in; {@code authorization} by default. */
@@ -149,14 +167,17 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
     AudienceTokens slot =
         slots.computeIfAbsent(
             audience.get(),
-            a -> oneTimeTokens ? new OneTimeTokenSlot(a, minter) : new TokenSlot(a, minter));
+            a ->
+                fetcher != null
+                    ? new FetchedTokenSlot(a, fetcher, fetchClock)
+                    : oneTimeTokens ? new OneTimeTokenSlot(a, minter) : new TokenSlot(a, minter));
     slot.apply(appExecutor, new HeaderSink(applier, headerKey));
   }
 
   @Override
   public String toString() {
     return "ServiceTokenCallCredentials[identity="
-        + minter.identity()
+        + identity()
         + ", audiences="
         + (singleAudience != null ? singleAudience : audienceByService)
         + (oneTimeTokens ? ", oneTimeTokens" : "")
@@ -196,6 +217,7 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
     private String header = "authorization";
     private Runnable signHook = () -> {};
     private final List<String> problems = new ArrayList<>();
+    private TokenFetcher fetcher;
 
     private Builder() {}
 
@@ -319,11 +341,15 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
      */
     public ServiceTokenCallCredentials build() {
       List<String> all = new ArrayList<>(problems);
-      if (identity == null || identity.isBlank()) {
-        all.add("identity must be set and not blank");
-      }
-      if (keySource == null) {
-        all.add("keySource must be set");
+      if (fetcher != null) {
+        fetchConflicts(all);
+      } else {
+        if (identity == null || identity.isBlank()) {
+          all.add("identity must be set and not blank");
+        }
+        if (keySource == null) {
+          all.add("keySource must be set");
+        }
       }
       if (audience != null && !audienceByService.isEmpty()) {
         all.add("set either audience(...) or audienceFor(...), not both");
@@ -376,6 +402,9 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
         throw new IllegalArgumentException(
             "invalid service-token credentials: " + String.join("; ", all));
       }
+      if (fetcher != null) {
+        return new ServiceTokenCallCredentials(this, null);
+      }
       Clock effectiveClock = clock != null ? clock : keySource.clock();
       TokenMinter minter =
           new TokenMinter(
@@ -387,6 +416,36 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
               effectiveClock,
               signHook);
       return new ServiceTokenCallCredentials(this, minter);
+    }
+
+    /**
+     * Fetch the tokens from an issuer (a central token service) instead of signing them here: see
+     * the class documentation. Excludes {@link #keySource}, {@link #clusterId}, {@link #scopes},
+     * {@link #lifetime} and {@link #oneTimeTokens()} (the issuer decides the token); {@link
+     * #identity} is optional and only describes the caller.
+     */
+    public Builder fetchFrom(TokenFetcher fetcher) {
+      this.fetcher = requireNonNull(fetcher, "fetcher");
+      return this;
+    }
+
+    /** Adds every setting that contradicts fetching tokens from an issuer. */
+    private void fetchConflicts(List<String> all) {
+      if (keySource != null) {
+        all.add("set either fetchFrom(...) or keySource(...), not both");
+      }
+      if (clusterId != null || !scopes.isEmpty()) {
+        all.add("clusterId and scopes are the issuer's decision with fetchFrom(...)");
+      }
+      if (!lifetime.equals(DEFAULT_LIFETIME)) {
+        all.add("lifetime is the issuer's decision with fetchFrom(...)");
+      }
+      if (oneTimeTokens) {
+        all.add("oneTimeTokens() cannot be combined with fetchFrom(...)");
+      }
+      if (identity != null && identity.isBlank()) {
+        all.add("identity must not be blank");
+      }
     }
   }
 }

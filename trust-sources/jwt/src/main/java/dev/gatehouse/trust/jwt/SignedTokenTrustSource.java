@@ -367,7 +367,9 @@ public final class SignedTokenTrustSource
 
     /**
      * Refuses tokens without an RFC 8705 {@code cnf.x5t#S256} certificate binding (default off: a
-     * token that carries one is always checked against the caller's TLS client certificate).
+     * token that carries one is always checked against the caller's TLS client certificate). An
+     * issuer's own {@link ServiceTokenIssuer.Builder#requireCertificateBinding(boolean)} (the
+     * file's {@code issuers[].require_certificate_binding}) overrides this for that issuer.
      */
     public Builder requireCertificateBinding(boolean required) {
       this.requireBinding = required;
