@@ -27,6 +27,7 @@ public final class ServiceTokenIssuer {
   private final Set<String> clusterIds;
   private final Set<String> allowedSubjects;
   private final Boolean replayProtection;
+  private final UserDelegation userDelegation;
 
   private ServiceTokenIssuer(Builder b) {
     this.issuer = b.issuer;
@@ -37,6 +38,7 @@ public final class ServiceTokenIssuer {
     this.clusterIds = Set.copyOf(b.clusterIds);
     this.allowedSubjects = Set.copyOf(b.allowedSubjects);
     this.replayProtection = b.replayProtection;
+    this.userDelegation = b.userDelegation;
   }
 
   /** A builder for the issuer whose tokens carry exactly {@code iss}. */
@@ -84,6 +86,14 @@ public final class ServiceTokenIssuer {
     return Optional.ofNullable(replayProtection);
   }
 
+  /**
+   * Whether, and how deep, this caller may propagate end users (on-behalf-of); empty: a token of
+   * this issuer naming a user is refused.
+   */
+  public Optional<UserDelegation> userDelegation() {
+    return Optional.ofNullable(userDelegation);
+  }
+
   @Override
   public String toString() {
     return "ServiceTokenIssuer{"
@@ -107,6 +117,7 @@ public final class ServiceTokenIssuer {
     private final Set<String> clusterIds = new LinkedHashSet<>();
     private final Set<String> allowedSubjects = new LinkedHashSet<>();
     private Boolean replayProtection;
+    private UserDelegation userDelegation;
 
     private Builder(String issuer) {
       this.issuer = requireNonNull(issuer, "issuer");
@@ -161,6 +172,16 @@ public final class ServiceTokenIssuer {
      */
     public Builder replayProtection(boolean on) {
       this.replayProtection = on;
+      return this;
+    }
+
+    /**
+     * Allows this caller to propagate end users: its tokens may name the user it calls for (claim
+     * {@value UserDelegation#CLAIM}), exposed as {@code AuthContext.delegatingUser()}. Off by
+     * default: such a token is then refused.
+     */
+    public Builder propagatesUsers(UserDelegation delegation) {
+      this.userDelegation = requireNonNull(delegation, "delegation");
       return this;
     }
 

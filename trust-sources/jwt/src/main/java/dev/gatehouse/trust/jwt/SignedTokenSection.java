@@ -129,6 +129,8 @@ public record SignedTokenSection(
    * @param clusterIds allowed {@code cluster_id} values (empty: no binding)
    * @param algorithms allowed algorithms (default ES256, RS256, PS256)
    * @param replayProtection per-issuer override of the section's setting
+   * @param userDelegation whether this caller may propagate end users ({@code propagates_users},
+   *     {@code max_delegation_depth}, {@code delegated_user_issuers}); empty: it may not
    */
   public record Issuer(
       String issuer,
@@ -137,7 +139,8 @@ public record SignedTokenSection(
       List<String> scopes,
       List<String> clusterIds,
       List<String> algorithms,
-      Optional<Boolean> replayProtection) {
+      Optional<Boolean> replayProtection,
+      Optional<UserDelegation> userDelegation) {
     /** Validates and copies. */
     public Issuer {
       requireNonNull(issuer, "issuer");
@@ -147,6 +150,19 @@ public record SignedTokenSection(
       clusterIds = List.copyOf(clusterIds);
       algorithms = List.copyOf(algorithms);
       requireNonNull(replayProtection, "replayProtection");
+      requireNonNull(userDelegation, "userDelegation");
+    }
+
+    /** An issuer that may not propagate end users. */
+    public Issuer(
+        String issuer,
+        JwksConfig keys,
+        List<String> roles,
+        List<String> scopes,
+        List<String> clusterIds,
+        List<String> algorithms,
+        Optional<Boolean> replayProtection) {
+      this(issuer, keys, roles, scopes, clusterIds, algorithms, replayProtection, Optional.empty());
     }
   }
 
@@ -201,8 +217,28 @@ public record SignedTokenSection(
       List<String> clusterIds = o.stringList("cluster_ids");
       List<String> algorithms = JwtConfigFields.algorithms(o);
       Optional<Boolean> replay = o.optionalBool("replay_protection");
+      Optional<UserDelegation> delegation = userDelegation(o);
       o.finish();
-      return new Issuer(issuer, keys, roles, scopes, clusterIds, algorithms, replay);
+      return new Issuer(issuer, keys, roles, scopes, clusterIds, algorithms, replay, delegation);
+    }
+
+    /**
+     * {@code propagates_users} (default false), and only with it {@code max_delegation_depth}
+     * (default 1, at most 4) and {@code delegated_user_issuers}.
+     */
+    private static Optional<UserDelegation> userDelegation(ConfigNode o) {
+      boolean propagates = o.bool("propagates_users", false);
+      if (!propagates) {
+        for (String key : List.of("max_delegation_depth", "delegated_user_issuers")) {
+          if (o.has(key)) {
+            throw new ConfigException(o.path(key), "needs propagates_users: true");
+          }
+        }
+        return Optional.empty();
+      }
+      long depth = o.integer("max_delegation_depth", 1, 1, UserDelegation.MAX_DEPTH);
+      List<String> userIssuers = o.stringList("delegated_user_issuers");
+      return Optional.of(UserDelegation.of((int) depth, userIssuers));
     }
 
     @Override
@@ -248,6 +284,7 @@ public record SignedTokenSection(
                 .scopes(i.scopes())
                 .clusterIds(i.clusterIds());
         i.replayProtection().ifPresent(ib::replayProtection);
+        i.userDelegation().ifPresent(ib::propagatesUsers);
         b.addIssuer(ib.build());
       }
       return b.build();
