@@ -18,6 +18,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * {@link CallCredentials} that attach a short-lived service token, {@code authorization: Bearer
@@ -82,6 +84,10 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
   static final Duration DEFAULT_LIFETIME = Duration.ofMinutes(5);
   static final Duration MIN_LIFETIME = Duration.ofMinutes(1);
   static final Duration MAX_LIFETIME = Duration.ofHours(1);
+  static final int DEFAULT_MAX_CACHED_USERS = 1000;
+  static final int MAX_CACHED_USERS = 100_000;
+  private static final Logger logger =
+      Logger.getLogger(ServiceTokenCallCredentials.class.getName());
 
   private final String header;
   private final Metadata.Key<String> headerKey;
@@ -94,6 +100,8 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
   private final TokenFetcher fetcher;
   private final String fetchIdentity;
   private final Clock fetchClock;
+  private final DelegatedUserSource userSource;
+  private final UserTokenSlots userSlots;
 
   private ServiceTokenCallCredentials(Builder b, TokenMinter minter) {
     this.fetcher = b.fetcher;
@@ -106,6 +114,8 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
     this.allowPlaintext = b.allowPlaintext;
     this.oneTimeTokens = b.oneTimeTokens;
     this.minter = minter;
+    this.userSource = b.userSource;
+    this.userSlots = b.userSource == null ? null : new UserTokenSlots(b.maxCachedUsers);
   }
 
   /** A new builder. */
@@ -164,14 +174,35 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
       applier.fail(ClientStatus.noAudience(service));
       return;
     }
-    AudienceTokens slot =
-        slots.computeIfAbsent(
-            audience.get(),
-            a ->
-                fetcher != null
-                    ? new FetchedTokenSlot(a, fetcher, fetchClock)
-                    : oneTimeTokens ? new OneTimeTokenSlot(a, minter) : new TokenSlot(a, minter));
-    slot.apply(appExecutor, new HeaderSink(applier, headerKey));
+    Optional<DelegatedUser> user;
+    try {
+      user =
+          userSource == null
+              ? Optional.empty()
+              : requireNonNull(userSource.currentUser(), "currentUser() returned null");
+    } catch (RuntimeException e) {
+      logger.log(
+          Level.WARNING,
+          "the delegated-user source failed (" + e.getClass().getName() + "); call refused");
+      applier.fail(ClientStatus.TOKEN_UNAVAILABLE);
+      return;
+    }
+    slotFor(audience.get(), user).apply(appExecutor, new HeaderSink(applier, headerKey));
+  }
+
+  /** The audience's own slot, or, for a call made for a user, that user's slot of it. */
+  private AudienceTokens slotFor(String audience, Optional<DelegatedUser> user) {
+    if (user.isEmpty()) {
+      return slots.computeIfAbsent(
+          audience,
+          a -> fetcher != null ? new FetchedTokenSlot(a, fetcher, fetchClock) : newSlot(a, minter));
+    }
+    DelegatedUser u = user.get();
+    return userSlots.slot(audience, u, () -> newSlot(audience, minter.forUser(u)));
+  }
+
+  private AudienceTokens newSlot(String audience, TokenMinter m) {
+    return oneTimeTokens ? new OneTimeTokenSlot(audience, m) : new TokenSlot(audience, m);
   }
 
   @Override
@@ -181,6 +212,7 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
         + ", audiences="
         + (singleAudience != null ? singleAudience : audienceByService)
         + (oneTimeTokens ? ", oneTimeTokens" : "")
+        + (userSource != null ? ", onBehalfOfUsers" : "")
         + "]";
   }
 
@@ -218,6 +250,8 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
     private Runnable signHook = () -> {};
     private final List<String> problems = new ArrayList<>();
     private TokenFetcher fetcher;
+    private DelegatedUserSource userSource;
+    private int maxCachedUsers = DEFAULT_MAX_CACHED_USERS;
 
     private Builder() {}
 
@@ -327,6 +361,28 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
       return this;
     }
 
+    /**
+     * Opt-in on-behalf-of: every call asks {@code source} which end user it is made for and, when
+     * there is one, carries that user in the token's {@value DelegatedUser#CLAIM} claim ({@code
+     * iss}/{@code sub} stay this service). The target server accepts such a token only from an
+     * issuer it allows to propagate users. Tokens are cached per audience <em>and user</em>: a
+     * token naming one user is never sent for another; at most {@link #maxCachedUsers(int)} users'
+     * tokens are kept, least recently used dropped first. Calls without a user get the plain token.
+     */
+    public Builder onBehalfOf(DelegatedUserSource source) {
+      this.userSource = requireNonNull(source, "source");
+      return this;
+    }
+
+    /**
+     * How many (audience, user) tokens {@link #onBehalfOf} keeps cached; default 1000, between 1
+     * and 100 000.
+     */
+    public Builder maxCachedUsers(int max) {
+      this.maxCachedUsers = max;
+      return this;
+    }
+
     /** Runs before every signing; tests count or fail signings with it. */
     Builder signHook(Runnable signHook) {
       this.signHook = requireNonNull(signHook, "signHook");
@@ -398,6 +454,9 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
                           || c == '.')) {
         all.add("header must be a lower-case ASCII header name, not -bin");
       }
+      if (maxCachedUsers < 1 || maxCachedUsers > MAX_CACHED_USERS) {
+        all.add("maxCachedUsers must be between 1 and " + MAX_CACHED_USERS);
+      }
       if (!all.isEmpty()) {
         throw new IllegalArgumentException(
             "invalid service-token credentials: " + String.join("; ", all));
@@ -442,6 +501,10 @@ public final class ServiceTokenCallCredentials extends CallCredentials {
       }
       if (oneTimeTokens) {
         all.add("oneTimeTokens() cannot be combined with fetchFrom(...)");
+      }
+      if (userSource != null) {
+        all.add(
+            "onBehalfOf(...) cannot be combined with fetchFrom(...): the issuer's token names no user");
       }
       if (identity != null && identity.isBlank()) {
         all.add("identity must not be blank");

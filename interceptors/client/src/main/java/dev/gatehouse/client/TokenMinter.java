@@ -41,6 +41,7 @@ final class TokenMinter {
   private final String scope;
   private final Clock clock;
   private final Runnable signHook;
+  private final DelegatedUser user;
 
   TokenMinter(
       String identity,
@@ -50,6 +51,19 @@ final class TokenMinter {
       String scope,
       Clock clock,
       Runnable signHook) {
+    this(identity, keySource, lifetime, clusterId, scope, clock, signHook, null);
+  }
+
+  private TokenMinter(
+      String identity,
+      SigningKeySource keySource,
+      Duration lifetime,
+      String clusterId,
+      String scope,
+      Clock clock,
+      Runnable signHook,
+      DelegatedUser user) {
+    this.user = user;
     this.identity = identity;
     this.keySource = keySource;
     this.lifetime = lifetime;
@@ -57,6 +71,11 @@ final class TokenMinter {
     this.scope = scope;
     this.clock = clock;
     this.signHook = signHook;
+  }
+
+  /** This minter, putting {@code user} in every token as the {@value DelegatedUser#CLAIM}. */
+  TokenMinter forUser(DelegatedUser user) {
+    return new TokenMinter(identity, keySource, lifetime, clusterId, scope, clock, signHook, user);
   }
 
   String identity() {
@@ -89,6 +108,9 @@ final class TokenMinter {
     }
     if (scope != null) {
       claims.claim("scope", scope);
+    }
+    if (user != null) {
+      claims.claim(DelegatedUser.CLAIM, user.claimValue());
     }
     JWSHeader header =
         new JWSHeader.Builder(key.algorithm().jws())

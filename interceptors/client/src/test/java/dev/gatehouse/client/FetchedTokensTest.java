@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -194,6 +195,20 @@ class FetchedTokensTest {
     assertTrue(e.getMessage().contains("fetchFrom(...) or keySource(...)"), e.getMessage());
     assertTrue(e.getMessage().contains("clusterId and scopes"), e.getMessage());
     assertTrue(e.getMessage().contains("oneTimeTokens()"), e.getMessage());
+  }
+
+  @Test
+  void build_fetchFromWithOnBehalfOf_refused() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ServiceTokenCallCredentials.newBuilder()
+                    .fetchFrom(issuer)
+                    .onBehalfOf(Optional::empty)
+                    .audience("trips")
+                    .build());
+    assertTrue(e.getMessage().contains("onBehalfOf(...) cannot be combined"), e.getMessage());
   }
 
   @Test

@@ -15,6 +15,7 @@ public final class MethodPolicy {
   private final Requirements requirements;
   private final Access access;
   private final Origin ruleOrigin;
+  private final UserRequirement userRequirement;
 
   private MethodPolicy(
       String fullMethodName,
@@ -23,6 +24,18 @@ public final class MethodPolicy {
       Requirements requirements,
       Access access,
       Origin ruleOrigin) {
+    this(fullMethodName, mode, modeOrigin, requirements, access, ruleOrigin, null);
+  }
+
+  private MethodPolicy(
+      String fullMethodName,
+      Mode mode,
+      Origin modeOrigin,
+      Requirements requirements,
+      Access access,
+      Origin ruleOrigin,
+      UserRequirement userRequirement) {
+    this.userRequirement = userRequirement;
     this.fullMethodName = fullMethodName;
     this.mode = mode;
     this.modeOrigin = modeOrigin;
@@ -117,6 +130,29 @@ public final class MethodPolicy {
     return Optional.ofNullable(ruleOrigin);
   }
 
+  /**
+   * This internal method, additionally needing a delegating user ({@code requires_user}).
+   *
+   * @throws IllegalStateException if this method is not internal
+   */
+  public MethodPolicy withUserRequirement(UserRequirement requirement) {
+    requireNonNull(requirement, "requirement");
+    if (mode != Mode.INTERNAL) {
+      throw new IllegalStateException(
+          fullMethodName + ": requires_user applies to internal methods only");
+    }
+    return new MethodPolicy(
+        fullMethodName, mode, modeOrigin, requirements, access, ruleOrigin, requirement);
+  }
+
+  /**
+   * What the delegating user (the end user the calling service acts for) must satisfy, if this
+   * internal method writes {@code requires_user}; never present on public or gated methods.
+   */
+  public Optional<UserRequirement> userRequirement() {
+    return Optional.ofNullable(userRequirement);
+  }
+
   /** True when no caller can ever be allowed (a gated method resolved to DENY). */
   public boolean deniesEveryone() {
     return mode == Mode.GATED && requirements == null && access == Access.DENY;
@@ -151,6 +187,9 @@ public final class MethodPolicy {
     if (ruleOrigin != null) {
       sb.append(" (").append(ruleOrigin.name().toLowerCase(java.util.Locale.ROOT)).append(')');
     }
+    if (userRequirement != null) {
+      sb.append(", on behalf of ").append(userRequirement);
+    }
     return sb.toString();
   }
 
@@ -167,12 +206,13 @@ public final class MethodPolicy {
         && modeOrigin == p.modeOrigin
         && java.util.Objects.equals(requirements, p.requirements)
         && access == p.access
-        && ruleOrigin == p.ruleOrigin;
+        && ruleOrigin == p.ruleOrigin
+        && java.util.Objects.equals(userRequirement, p.userRequirement);
   }
 
   @Override
   public int hashCode() {
     return java.util.Objects.hash(
-        fullMethodName, mode, modeOrigin, requirements, access, ruleOrigin);
+        fullMethodName, mode, modeOrigin, requirements, access, ruleOrigin, userRequirement);
   }
 }

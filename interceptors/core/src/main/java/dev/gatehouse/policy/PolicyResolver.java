@@ -166,6 +166,16 @@ public final class PolicyResolver {
       }
     }
 
+    String badDefaultUser = null;
+    if (serviceAuth.hasDefaultRequiresUser()) {
+      try {
+        userRequirement(serviceAuth.getDefaultRequiresUser());
+      } catch (IllegalArgumentException e) {
+        badDefaultUser = e.getMessage();
+      }
+    }
+    boolean anyInternal = false;
+
     for (MethodDescriptor method : service.getMethods()) {
       String name = service.getFullName() + "/" + method.getName();
       if (out.containsKey(name)) {
@@ -266,6 +276,29 @@ public final class PolicyResolver {
       if (auth.hasRequires() && isEmpty(auth.getRequires())) {
         problems.add(name + ": requires is empty");
       }
+      if (mode == Mode.PUBLIC && auth.hasRequiresUser()) {
+        problems.add(name + ": requires_user on a public method");
+      }
+      if (mode == Mode.GATED && auth.hasRequiresUser()) {
+        problems.add(
+            name + ": requires_user on a gated method (its caller is the end user: use requires)");
+      }
+      if (badDefaultUser != null) {
+        problems.add(name + ": service default_requires_user: " + badDefaultUser);
+      }
+      UserRequirement userRequirement = null;
+      if (mode == Mode.INTERNAL) {
+        anyInternal = true;
+        try {
+          if (auth.hasRequiresUser()) {
+            userRequirement = userRequirement(auth.getRequiresUser());
+          } else if (serviceAuth.hasDefaultRequiresUser() && badDefaultUser == null) {
+            userRequirement = userRequirement(serviceAuth.getDefaultRequiresUser());
+          }
+        } catch (IllegalArgumentException e) {
+          problems.add(name + ": " + e.getMessage());
+        }
+      }
 
       // The method's own rule (requires, or policy) replaces the service's defaults whole: a
       // method that writes `policy: POLICY_DENY` is denied even when the service has a
@@ -295,8 +328,13 @@ public final class PolicyResolver {
 
       switch (mode) {
         case PUBLIC -> out.put(name, MethodPolicy.publicMethod(name, modeOrigin));
-        case INTERNAL ->
-            out.put(name, MethodPolicy.internalMethod(name, modeOrigin, requirements, ruleOrigin));
+        case INTERNAL -> {
+          MethodPolicy internal =
+              MethodPolicy.internalMethod(name, modeOrigin, requirements, ruleOrigin);
+          out.put(
+              name,
+              userRequirement == null ? internal : internal.withUserRequirement(userRequirement));
+        }
         case GATED -> {
           if (requirements != null) {
             out.put(name, MethodPolicy.gatedMethod(name, modeOrigin, requirements, ruleOrigin));
@@ -315,6 +353,19 @@ public final class PolicyResolver {
         }
       }
     }
+    if (serviceAuth.hasDefaultRequiresUser() && !anyInternal) {
+      problems.add(
+          service.getFullName() + ": default_requires_user but the service has no internal method");
+    }
+  }
+
+  /** Reads a written {@code requires_user}: roles only, none blank. */
+  private static UserRequirement userRequirement(dev.gatehouse.auth.v1.Requires written) {
+    if (written.getScopesCount() > 0) {
+      throw new IllegalArgumentException(
+          "requires_user names scopes; a delegating user carries roles only");
+    }
+    return UserRequirement.of(written.getRolesList());
   }
 
   private Preset presetFor(String serviceFullName) {

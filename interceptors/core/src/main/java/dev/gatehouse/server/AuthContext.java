@@ -147,6 +147,19 @@ public final class AuthContext {
     return principal.expiry();
   }
 
+  /**
+   * The end user on whose behalf the calling <em>service</em> makes this call (on-behalf-of), when
+   * its trust source verified one and the server's configuration allows that caller to propagate
+   * users; empty on user callers and on every other call.
+   *
+   * <p>It is not the caller: {@link #subject()}, {@link #roles()} and the method's {@code requires}
+   * stay on the calling service. A method that needs the user writes {@code requires_user}; a
+   * handler may read the user here for its own decisions or for auditing.
+   */
+  public Optional<dev.gatehouse.spi.DelegatingUser> delegatingUser() {
+    return kind == PrincipalKind.SERVICE ? principal.delegatingUser() : Optional.empty();
+  }
+
   /** Names subject, kind, source, issuer and grants; claim names only, never claim values. */
   @Override
   public String toString() {
@@ -164,6 +177,7 @@ public final class AuthContext {
         + ", claims="
         + principal.claims().keySet()
         + principal.expiry().map(e -> ", expiry=" + e).orElse("")
+        + delegatingUser().map(u -> ", onBehalfOf=" + u.subject()).orElse("")
         + "}";
   }
 }

@@ -19,6 +19,13 @@ public final class AuthStatus {
   /** {@code access denied}. */
   public static final String DENIED_TEXT = "access denied";
 
+  /**
+   * {@code access denied: a delegating user is required}: an internal method with {@code
+   * requires_user} called by a service that names no end user. A user who lacks the required roles
+   * gets {@link #DENIED_TEXT}, like any other missing grant.
+   */
+  public static final String USER_REQUIRED_TEXT = "access denied: a delegating user is required";
+
   /** {@code internal error}. */
   public static final String INTERNAL_TEXT = "internal error";
 
@@ -36,6 +43,10 @@ public final class AuthStatus {
 
   /** Authenticated, not allowed. */
   public static final Status ACCESS_DENIED = Status.PERMISSION_DENIED.withDescription(DENIED_TEXT);
+
+  /** An internal method needs a delegating user and the calling service named none. */
+  public static final Status DELEGATING_USER_REQUIRED =
+      Status.PERMISSION_DENIED.withDescription(USER_REQUIRED_TEXT);
 
   /** An unexpected exception in the chain. */
   public static final Status INTERNAL_ERROR = Status.INTERNAL.withDescription(INTERNAL_TEXT);

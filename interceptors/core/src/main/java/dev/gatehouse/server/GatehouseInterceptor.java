@@ -243,6 +243,15 @@ final class GatehouseInterceptor implements ServerInterceptor {
           principal,
           principal.trustSource());
     }
+    DelegatingUserCheck.Refusal onBehalf = DelegatingUserCheck.check(policy, principal);
+    if (onBehalf != null) {
+      return Decision.deny(
+          onBehalf.status(),
+          onBehalf.reason(),
+          onBehalf.detail(),
+          principal,
+          principal.trustSource());
+    }
     return authn;
   }
 

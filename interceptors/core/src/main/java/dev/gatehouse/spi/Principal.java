@@ -30,6 +30,7 @@ public final class Principal {
   private final Set<String> scopes;
   private final Map<String, Object> claims;
   private final Instant expiry;
+  private final DelegatingUser delegatingUser;
 
   private Principal(Builder b) {
     this.subject = b.subject;
@@ -42,6 +43,7 @@ public final class Principal {
     this.claims =
         b.claims.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(b.claims));
     this.expiry = b.expiry;
+    this.delegatingUser = b.delegatingUser;
   }
 
   /** A new builder. */
@@ -79,6 +81,14 @@ public final class Principal {
     return Optional.ofNullable(expiry);
   }
 
+  /**
+   * The end user on whose behalf this (service) principal calls, when its source verified one and
+   * its configuration allows this caller to propagate users; see {@link DelegatingUser}.
+   */
+  public Optional<DelegatingUser> delegatingUser() {
+    return Optional.ofNullable(delegatingUser);
+  }
+
   /** Names the subject, issuer and grants; claim names only, never claim values. */
   @Override
   public String toString() {
@@ -92,6 +102,7 @@ public final class Principal {
         + ", claims="
         + claims.keySet()
         + (expiry != null ? ", expiry=" + expiry : "")
+        + (delegatingUser != null ? ", onBehalfOf=" + delegatingUser.subject() : "")
         + "}";
   }
 
@@ -103,6 +114,7 @@ public final class Principal {
     private final Set<String> scopes = new LinkedHashSet<>();
     private final Map<String, Object> claims = new LinkedHashMap<>();
     private Instant expiry;
+    private DelegatingUser delegatingUser;
 
     private Builder() {}
 
@@ -161,6 +173,16 @@ public final class Principal {
     /** The expiry. */
     public Builder expiry(Instant expiry) {
       this.expiry = expiry;
+      return this;
+    }
+
+    /**
+     * The end user this caller acts for. Only a source that verified the delegation and whose
+     * configuration allows the caller to propagate users sets it; the chain exposes it on service
+     * callers only.
+     */
+    public Builder delegatingUser(DelegatingUser user) {
+      this.delegatingUser = requireNonNull(user, "user");
       return this;
     }
 

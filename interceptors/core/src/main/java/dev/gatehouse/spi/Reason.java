@@ -57,12 +57,18 @@ public enum Reason {
   BINDING_MISMATCH,
   /** A shared secret does not match. */
   SECRET_MISMATCH,
+  /** A token names a delegating user, but its issuer is not allowed to propagate users. */
+  DELEGATION_NOT_ALLOWED,
+  /** A delegation chain is deeper than the issuer's configured maximum. */
+  DELEGATION_TOO_DEEP,
   /** Keys could not be fetched. */
   KEYS_UNAVAILABLE,
   /** Authenticated, but the method's policy denies everyone. */
   POLICY_DENY,
   /** Authenticated, but roles or scopes are missing. */
   INSUFFICIENT_GRANTS,
+  /** An internal method with {@code requires_user} was called without a delegating user. */
+  DELEGATING_USER_REQUIRED,
   /** The method was not resolved at startup. */
   UNRESOLVED_METHOD,
   /** An unexpected exception in the chain. */
@@ -72,7 +78,7 @@ public enum Reason {
    * Whether a source may give this reason when it refuses a credential it found. False for the
    * chain's own reasons: {@link #OK}, {@link #MISSING_CREDENTIALS}, {@link #WRONG_CREDENTIAL_KIND},
    * {@link #KEYS_UNAVAILABLE}, {@link #POLICY_DENY}, {@link #INSUFFICIENT_GRANTS}, {@link
-   * #UNRESOLVED_METHOD} and {@link #INTERNAL_ERROR}.
+   * #DELEGATING_USER_REQUIRED}, {@link #UNRESOLVED_METHOD} and {@link #INTERNAL_ERROR}.
    */
   public boolean isCredentialRefusal() {
     return switch (this) {
@@ -82,6 +88,7 @@ public enum Reason {
           KEYS_UNAVAILABLE,
           POLICY_DENY,
           INSUFFICIENT_GRANTS,
+          DELEGATING_USER_REQUIRED,
           UNRESOLVED_METHOD,
           INTERNAL_ERROR ->
           false;

@@ -44,6 +44,7 @@ public final class ServiceTokenIssuer {
   private final Map<String, ServiceSubject> subjects;
   private final Boolean requireBinding;
   private final Map<String, SubjectGrant> grants;
+  private final UserDelegation userDelegation;
 
   private ServiceTokenIssuer(Builder b) {
     this.issuer = b.issuer;
@@ -64,6 +65,7 @@ public final class ServiceTokenIssuer {
       byName.put(issuer, issuerGrant);
     }
     this.grants = Map.copyOf(byName);
+    this.userDelegation = b.userDelegation;
   }
 
   /** A builder for the issuer whose tokens carry exactly {@code iss}. */
@@ -132,6 +134,14 @@ public final class ServiceTokenIssuer {
     return Optional.ofNullable(replayProtection);
   }
 
+  /**
+   * Whether, and how deep, this caller may propagate end users (on-behalf-of); empty: a token of
+   * this issuer naming a user is refused.
+   */
+  public Optional<UserDelegation> userDelegation() {
+    return Optional.ofNullable(userDelegation);
+  }
+
   @Override
   public String toString() {
     return "ServiceTokenIssuer{"
@@ -158,6 +168,7 @@ public final class ServiceTokenIssuer {
     private final Map<String, ServiceSubject> subjects = new LinkedHashMap<>();
     private final List<String> problems = new ArrayList<>();
     private Boolean requireBinding;
+    private UserDelegation userDelegation;
 
     private Builder(String issuer) {
       this.issuer = requireNonNull(issuer, "issuer");
@@ -236,6 +247,16 @@ public final class ServiceTokenIssuer {
      */
     public Builder requireCertificateBinding(boolean required) {
       this.requireBinding = required;
+      return this;
+    }
+
+    /**
+     * Allows this caller to propagate end users: its tokens may name the user it calls for (claim
+     * {@value UserDelegation#CLAIM}), exposed as {@code AuthContext.delegatingUser()}. Off by
+     * default: such a token is then refused.
+     */
+    public Builder propagatesUsers(UserDelegation delegation) {
+      this.userDelegation = requireNonNull(delegation, "delegation");
       return this;
     }
 

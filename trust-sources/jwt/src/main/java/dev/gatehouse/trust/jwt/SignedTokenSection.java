@@ -133,6 +133,8 @@ public record SignedTokenSection(
    *     empty: {@code sub} must equal {@code issuer})
    * @param requireCertificateBinding per-issuer RFC 8705 binding requirement ({@code
    *     require_certificate_binding}; empty: the source-wide default, off)
+   * @param userDelegation whether this caller may propagate end users ({@code propagates_users},
+   *     {@code max_delegation_depth}, {@code delegated_user_issuers}); empty: it may not
    */
   public record Issuer(
       String issuer,
@@ -143,7 +145,8 @@ public record SignedTokenSection(
       List<String> algorithms,
       Optional<Boolean> replayProtection,
       List<Subject> subjects,
-      Optional<Boolean> requireCertificateBinding) {
+      Optional<Boolean> requireCertificateBinding,
+      Optional<UserDelegation> userDelegation) {
     /** Validates and copies. */
     public Issuer {
       requireNonNull(issuer, "issuer");
@@ -155,9 +158,13 @@ public record SignedTokenSection(
       requireNonNull(replayProtection, "replayProtection");
       subjects = List.copyOf(subjects);
       requireNonNull(requireCertificateBinding, "requireCertificateBinding");
+      requireNonNull(userDelegation, "userDelegation");
     }
 
-    /** An issuer without subjects and without its own certificate-binding setting. */
+    /**
+     * An issuer without subjects, without its own certificate-binding setting, that may not
+     * propagate end users.
+     */
     public Issuer(
         String issuer,
         JwksConfig keys,
@@ -175,6 +182,7 @@ public record SignedTokenSection(
           algorithms,
           replayProtection,
           List.of(),
+          Optional.empty(),
           Optional.empty());
     }
   }
@@ -259,9 +267,38 @@ public record SignedTokenSection(
       Optional<Boolean> replay = o.optionalBool("replay_protection");
       List<Subject> subjects = SignedTokenSubjectsConfig.subjects(o, roles, scopes, clusterIds);
       Optional<Boolean> binding = o.optionalBool("require_certificate_binding");
+      Optional<UserDelegation> delegation = userDelegation(o);
       o.finish();
       return new Issuer(
-          issuer, keys, roles, scopes, clusterIds, algorithms, replay, subjects, binding);
+          issuer,
+          keys,
+          roles,
+          scopes,
+          clusterIds,
+          algorithms,
+          replay,
+          subjects,
+          binding,
+          delegation);
+    }
+
+    /**
+     * {@code propagates_users} (default false), and only with it {@code max_delegation_depth}
+     * (default 1, at most 4) and {@code delegated_user_issuers}.
+     */
+    private static Optional<UserDelegation> userDelegation(ConfigNode o) {
+      boolean propagates = o.bool("propagates_users", false);
+      if (!propagates) {
+        for (String key : List.of("max_delegation_depth", "delegated_user_issuers")) {
+          if (o.has(key)) {
+            throw new ConfigException(o.path(key), "needs propagates_users: true");
+          }
+        }
+        return Optional.empty();
+      }
+      long depth = o.integer("max_delegation_depth", 1, 1, UserDelegation.MAX_DEPTH);
+      List<String> userIssuers = o.stringList("delegated_user_issuers");
+      return Optional.of(UserDelegation.of((int) depth, userIssuers));
     }
 
     @Override
@@ -309,6 +346,7 @@ public record SignedTokenSection(
         i.replayProtection().ifPresent(ib::replayProtection);
         i.subjects().forEach(s -> ib.addSubject(s.toServiceSubject()));
         i.requireCertificateBinding().ifPresent(ib::requireCertificateBinding);
+        i.userDelegation().ifPresent(ib::propagatesUsers);
         b.addIssuer(ib.build());
       }
       return b.build();

@@ -177,6 +177,10 @@ public final class SignedTokenTrustSource
             Reason.CLUSTER_MISMATCH, who + ": cluster_id missing or not allowed");
       }
     }
+    DelegationClaim.Result obo = DelegationClaim.read(jwt.claims(), entry.userDelegation(), who);
+    if (obo.refusal() != null) {
+      return obo.refusal();
+    }
     Set<String> roles = new LinkedHashSet<>(grant.get().roles());
     if (jwt.claims().containsKey("roles")) {
       Optional<Set<String>> narrowed = stringArray(jwt.claims().get("roles"));
@@ -224,6 +228,7 @@ public final class SignedTokenTrustSource
             .claim("sub", sub.get())
             .claim("aud", jwt.audiences());
     jwt.stringClaim("cluster_id").ifPresent(c -> context.claim("cluster_id", c));
+    obo.user().ifPresent(context::delegatingUser);
     return AuthResult.authenticated(context.build());
   }
 
