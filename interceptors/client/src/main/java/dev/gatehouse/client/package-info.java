@@ -15,6 +15,9 @@
  *       memory), re-read when the file changes.
  *   <li>{@link dev.gatehouse.client.JwksPublisher}: publishes the caller's public keys as a JWKS
  *       document for the verifying servers.
+ *   <li>{@link dev.gatehouse.client.TokenFetcher} and {@link dev.gatehouse.client.IssuedToken}: the
+ *       SPI for tokens fetched from an issuer instead of signed locally ({@code
+ *       ServiceTokenCallCredentials.Builder.fetchFrom}).
  * </ul>
  *
  * <p>Client-side status texts are owned by {@link dev.gatehouse.client.ClientStatus}.

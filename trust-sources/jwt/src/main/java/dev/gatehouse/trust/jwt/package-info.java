@@ -6,7 +6,8 @@
  *       provider, each issuer verified with its own JWKS;
  *   <li>{@link dev.gatehouse.trust.jwt.SignedTokenTrustSource} with {@link
  *       dev.gatehouse.trust.jwt.ServiceTokenIssuer}: services, by tokens each service signs with
- *       its own key;
+ *       its own key, or a central issuer signs for several workloads ({@link
+ *       dev.gatehouse.trust.jwt.ServiceSubject}: one grant and cluster binding per subject);
  *   <li>{@link dev.gatehouse.trust.jwt.TrustedIssuer} and {@link
  *       dev.gatehouse.trust.jwt.JwksSource}: issuer and key-source configuration;
  *   <li>{@link dev.gatehouse.trust.jwt.CertificateThumbprint}: RFC 8705 {@code x5t#S256}
