@@ -35,16 +35,23 @@ final class Reports {
     return origin.name().toLowerCase(Locale.ROOT);
   }
 
-  /** Who may call, in words: the requirements, or the access decision. */
+  /**
+   * Who may call, in words: the requirements, or the access decision; on internal methods with
+   * {@code requires_user}, followed by what the delegating user needs.
+   */
   static String rule(MethodPolicy p) {
+    String rule;
     if (p.requirements().isPresent()) {
-      return requirements(p.requirements().get());
+      rule = requirements(p.requirements().get());
+    } else {
+      rule =
+          switch (p.mode()) {
+            case PUBLIC -> "anyone, no credential read";
+            case INTERNAL -> "any trusted service";
+            case GATED -> p.deniesEveryone() ? "deny everyone" : "any authenticated user";
+          };
     }
-    return switch (p.mode()) {
-      case PUBLIC -> "anyone, no credential read";
-      case INTERNAL -> "any trusted service";
-      case GATED -> p.deniesEveryone() ? "deny everyone" : "any authenticated user";
-    };
+    return p.userRequirement().map(u -> rule + ", on behalf of " + u).orElse(rule);
   }
 
   static String requirements(Requirements r) {
@@ -189,6 +196,13 @@ final class Reports {
       o.put("requires", r);
     } else {
       o.put("requires", null);
+    }
+    if (p != null && p.userRequirement().isPresent()) {
+      o.put(
+          "requires_user",
+          Map.of("any_of_roles", List.copyOf(p.userRequirement().get().anyOfRoles())));
+    } else {
+      o.put("requires_user", null);
     }
     o.put("access", p == null ? null : p.access().name().toLowerCase(Locale.ROOT));
     o.put("rule_origin", p == null ? null : p.ruleOrigin().map(Reports::origin).orElse(null));

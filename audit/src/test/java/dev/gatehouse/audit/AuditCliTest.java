@@ -344,6 +344,7 @@ class AuditCliTest {
             "mode",
             "mode_origin",
             "requires",
+            "requires_user",
             "access",
             "rule_origin",
             "rule",
