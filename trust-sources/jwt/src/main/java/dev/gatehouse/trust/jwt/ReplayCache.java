@@ -1,19 +1,16 @@
 package dev.gatehouse.trust.jwt;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.PriorityQueue;
 
 /**
  * Remembers token identifiers until the token expires. Bounded: when full of unexpired entries it
- * refuses new tokens rather than evicting one (evicting would re-open a replay window).
+ * refuses new tokens rather than evicting one (evicting would re-open a replay window). The default
+ * {@link ReplayStore}, see {@link ReplayStore#inMemory(int)}.
  */
-final class ReplayCache {
-  enum Result {
-    FIRST_USE,
-    REPLAYED,
-    FULL
-  }
+final class ReplayCache implements ReplayStore {
 
   private record Entry(String key, long expiresAt) {}
 
@@ -24,6 +21,16 @@ final class ReplayCache {
 
   ReplayCache(int capacity) {
     this.capacity = capacity;
+  }
+
+  @Override
+  public Result insertIfAbsent(String issuer, String jti, Instant expiresAt, Instant now) {
+    return register(issuer + "\u0000" + jti, expiresAt.toEpochMilli(), now.toEpochMilli());
+  }
+
+  @Override
+  public int localSize() {
+    return size();
   }
 
   /** Records {@code key} until {@code expiresAtMillis}, unless it is already recorded. */

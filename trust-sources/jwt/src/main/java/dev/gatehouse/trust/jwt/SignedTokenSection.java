@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -33,6 +34,8 @@ import java.util.Optional;
  * @param replayCacheSize how many unexpired tokens the replay cache remembers ({@code
  *     replay_cache_size}, default 100 000; restart-only)
  * @param fetchTimeout bound on one key-set fetch ({@code jwks_fetch_timeout_ms}, default 2 s)
+ * @param replayStore where accepted {@code jti}s are remembered ({@code replay_store}); empty for
+ *     the default in-memory cache of {@code replayCacheSize} entries (restart-only)
  */
 public record SignedTokenSection(
     String header,
@@ -42,7 +45,8 @@ public record SignedTokenSection(
     String serviceName,
     Duration clockSkew,
     int replayCacheSize,
-    Duration fetchTimeout)
+    Duration fetchTimeout,
+    Optional<ReplayStoreSpec> replayStore)
     implements ConfigSection {
   /** The section's path in the file. */
   public static final String PATH = "internal.signed_token";
@@ -50,7 +54,10 @@ public record SignedTokenSection(
   /** The largest {@code replay_cache_size} the file may set. */
   public static final int MAX_REPLAY_CACHE_SIZE = 10_000_000;
 
-  private static final Provider PROVIDER = new Provider();
+  /** The built-in {@code replay_store.type}: the in-memory cache (the default). */
+  public static final String MEMORY_STORE = "memory";
+
+  private static final Provider PROVIDER = new Provider(Map.of());
 
   /** Validates and copies. */
   public SignedTokenSection {
@@ -63,6 +70,29 @@ public record SignedTokenSection(
       throw new IllegalArgumentException("replayCacheSize must be positive");
     }
     requireNonNull(fetchTimeout, "fetchTimeout");
+    requireNonNull(replayStore, "replayStore");
+  }
+
+  /** The section with the default, in-memory replay store. */
+  public SignedTokenSection(
+      String header,
+      Duration maxTtl,
+      boolean replayProtection,
+      List<Issuer> issuers,
+      String serviceName,
+      Duration clockSkew,
+      int replayCacheSize,
+      Duration fetchTimeout) {
+    this(
+        header,
+        maxTtl,
+        replayProtection,
+        issuers,
+        serviceName,
+        clockSkew,
+        replayCacheSize,
+        fetchTimeout,
+        Optional.empty());
   }
 
   /** The section with the default replay cache size (100 000) and fetch timeout (2 s). */
@@ -84,9 +114,35 @@ public record SignedTokenSection(
         JwtConfigFields.defaultFetchTimeout());
   }
 
-  /** The provider of {@code internal.signed_token}; a change is rebuilt on reload. */
+  /**
+   * The provider of {@code internal.signed_token}; a change is rebuilt on reload. It reads only the
+   * built-in {@code replay_store} type {@code memory}; see {@link
+   * #provider(ReplayStoreProvider...)}.
+   */
   public static ConfigSectionProvider<SignedTokenSection> provider() {
     return PROVIDER;
+  }
+
+  /**
+   * The provider of {@code internal.signed_token} that also reads the {@code replay_store} types of
+   * {@code stores}, e.g. {@code SignedTokenSection.provider(RedisReplayStore.provider())}.
+   *
+   * @throws IllegalArgumentException if two stores have the same type, or one is {@code memory} or
+   *     not lower-case letters and digits
+   */
+  public static ConfigSectionProvider<SignedTokenSection> provider(ReplayStoreProvider... stores) {
+    Map<String, ReplayStoreProvider> byType = new LinkedHashMap<>();
+    for (ReplayStoreProvider p : stores) {
+      String type = requireNonNull(requireNonNull(p, "store provider").type(), "type()");
+      if (!type.matches("[a-z][a-z0-9]*") || type.equals(MEMORY_STORE)) {
+        throw new IllegalArgumentException("signed_token: invalid replay store type " + type);
+      }
+      if (byType.putIfAbsent(type, p) != null) {
+        throw new IllegalArgumentException(
+            "signed_token: replay store type " + type + " registered twice");
+      }
+    }
+    return new Provider(byType);
   }
 
   @Override
@@ -215,6 +271,12 @@ public record SignedTokenSection(
   }
 
   private static final class Provider implements ConfigSectionProvider<SignedTokenSection> {
+    private final Map<String, ReplayStoreProvider> stores;
+
+    Provider(Map<String, ReplayStoreProvider> stores) {
+      this.stores = Map.copyOf(stores);
+    }
+
     @Override
     public String path() {
       return PATH;
@@ -237,6 +299,8 @@ public record SignedTokenSection(
               1,
               MAX_REPLAY_CACHE_SIZE);
       Duration fetchTimeout = JwtConfigFields.fetchTimeout(o);
+      Optional<ReplayStoreSpec> store =
+          o.optionalNode("replay_store").flatMap(n -> replayStore(n, topLevel));
       List<Issuer> issuers = o.list("issuers", Provider::issuer);
       if (issuers.isEmpty()) {
         throw new ConfigException(o.path("issuers"), "at least one issuer is required");
@@ -254,7 +318,36 @@ public record SignedTokenSection(
           topLevel.serviceName(),
           topLevel.clockSkew(),
           (int) replayCacheSize,
-          fetchTimeout);
+          fetchTimeout,
+          store);
+    }
+
+    /** {@code replay_store}: empty for {@code memory}, else the registered type's settings. */
+    private Optional<ReplayStoreSpec> replayStore(ConfigNode n, GatehouseConfig topLevel) {
+      String type = n.requiredString("type");
+      if (type.equals(MEMORY_STORE)) {
+        n.finish();
+        return Optional.empty();
+      }
+      ReplayStoreProvider p = stores.get(type);
+      if (p == null) {
+        List<String> known = new ArrayList<>();
+        known.add(MEMORY_STORE);
+        known.addAll(stores.keySet());
+        throw new ConfigException(
+            n.path("type"),
+            "unknown replay store type \""
+                + type.substring(0, Math.min(type.length(), 32)).replaceAll("[^a-z0-9_-]", "?")
+                + "\"; registered: "
+                + String.join(", ", known)
+                + (type.equals("redis")
+                    ? " (the redis store is provided by gatehouse-replay-redis:"
+                        + " SignedTokenSection.provider(RedisReplayStore.provider()))"
+                    : ""));
+      }
+      ReplayStoreSpec spec = requireNonNull(p.parse(n, topLevel), "replay store spec");
+      n.finish();
+      return Optional.of(spec);
     }
 
     private static Issuer issuer(ConfigNode o) {
@@ -313,6 +406,13 @@ public record SignedTokenSection(
         throw new ConfigException(
             PATH + ".replay_cache_size", "changed; this takes effect only on restart");
       }
+      // Likewise the replay store: the running one is carried over, a different one needs a
+      // restart.
+      if (previous.isPresent()
+          && !Objects.equals(previous.get().section().replayStore(), c.replayStore())) {
+        throw new ConfigException(
+            PATH + ".replay_store", "changed; this takes effect only on restart");
+      }
       SignedTokenTrustSource.Builder b =
           SignedTokenTrustSource.newBuilder()
               .serviceName(c.serviceName())
@@ -349,7 +449,18 @@ public record SignedTokenSection(
         i.userDelegation().ifPresent(ib::propagatesUsers);
         b.addIssuer(ib.build());
       }
-      return b.build();
+      // A new store only when nothing is carried over; the source owns it from here on.
+      ReplayStore opened =
+          before.isEmpty() ? c.replayStore().map(ReplayStoreSpec::open).orElse(null) : null;
+      if (opened == null) {
+        return b.build();
+      }
+      try {
+        return b.replayStore(opened).build();
+      } catch (RuntimeException e) {
+        opened.close();
+        throw e;
+      }
     }
 
     @Override
@@ -359,7 +470,9 @@ public record SignedTokenSection(
 
     @Override
     public String toString() {
-      return "SignedTokenSection.provider()";
+      return stores.isEmpty()
+          ? "SignedTokenSection.provider()"
+          : "SignedTokenSection.provider(" + String.join(", ", stores.keySet()) + ")";
     }
   }
 }

@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -32,6 +33,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * Internal trust source for per-service signed JWTs in {@code authorization: Bearer <jwt>}.
@@ -53,7 +56,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@link ServiceSubject}, each with its own grant and cluster ids); optional {@code cluster_id}
  * binding; optional RFC 8705 certificate binding (source-wide or per issuer); optional replay
  * protection ({@code jti} required, a repeat within the token's lifetime refused, a full cache
- * refuses new tokens). With replay protection on, Gatehouse clients must be built with {@code
+ * refuses new tokens; the {@link ReplayStore} is in this process by default, or shared by
+ * replicas, see {@link Builder#replayStore(ReplayStore)}). With replay protection on, Gatehouse clients must be built with {@code
  * ServiceTokenCallCredentials.Builder.oneTimeTokens()} (gatehouse-client): by default they reuse
  * one cached token per audience, which this source accepts only once.
  *
@@ -81,13 +85,15 @@ public final class SignedTokenTrustSource
 
   private static final int MAX_JTI_LENGTH = 256;
 
+  private static final Logger LOG = Logger.getLogger(SignedTokenTrustSource.class.getName());
+
   private final SharedVerifier shared;
   private final JwtVerifier verifier;
   private final AtomicBoolean closed = new AtomicBoolean();
   private final Map<String, ServiceTokenIssuer> issuers;
   private final String header;
   private final boolean replayDefault;
-  private final ReplayCache replayCache;
+  private final SharedReplayStore replayStore;
   private final Clock clock;
   private final boolean requireBinding;
 
@@ -99,10 +105,11 @@ public final class SignedTokenTrustSource
     this.issuers = Map.copyOf(map);
     this.header = b.header;
     this.replayDefault = b.replayProtection;
-    this.replayCache =
-        b.inheritedReplayCache != null
-            ? b.inheritedReplayCache
-            : new ReplayCache(b.replayCacheSize);
+    this.replayStore =
+        b.inheritedReplayStore != null
+            ? b.inheritedReplayStore.retain()
+            : new SharedReplayStore(
+                b.replayStore != null ? b.replayStore : ReplayStore.inMemory(b.replayCacheSize));
     this.clock = verifier.clock();
     this.requireBinding = b.requireBinding;
   }
@@ -110,11 +117,12 @@ public final class SignedTokenTrustSource
   /**
    * How many token identifiers the replay cache holds now (tokens seen and not yet known to have
    * expired; expired ones are dropped as new tokens arrive), for monitoring. Zero when no issuer
-   * has replay protection on. Read-only: it never affects a decision.
+   * has replay protection on, and for a store that keeps no entries in this process ({@link
+   * ReplayStore#localSize()}). Read-only: it never affects a decision.
    */
   @Override
   public int replayCacheSize() {
-    return replayCache.size();
+    return replayStore.store.localSize();
   }
 
   /** A new builder. */
@@ -207,14 +215,17 @@ public final class SignedTokenTrustSource
       // Remember the jti until no configuration could still accept the token: exp plus the
       // largest skew there can ever be, so a reload that raises the skew opens no replay window.
       long expiresAt = jwt.expiry().toEpochMilli() + JwtSettings.MAX_CLOCK_SKEW.toMillis();
-      switch (replayCache.register(iss + "\u0000" + jti.get(), expiresAt, clock.millis())) {
+      switch (registerOnce(iss, jti.get(), expiresAt)) {
         case REPLAYED -> {
           return AuthResult.rejected(Reason.REPLAYED, who + ": jti already used");
         }
         case FULL -> {
           return AuthResult.rejected(Reason.REPLAYED, who + ": replay cache full, token refused");
         }
-        default -> {}
+        case UNAVAILABLE -> {
+          return AuthResult.unavailable(who + ": replay store unavailable, token refused");
+        }
+        case FIRST_USE -> {}
       }
     }
     Principal.Builder context =
@@ -230,6 +241,26 @@ public final class SignedTokenTrustSource
     jwt.stringClaim("cluster_id").ifPresent(c -> context.claim("cluster_id", c));
     obo.user().ifPresent(context::delegatingUser);
     return AuthResult.authenticated(context.build());
+  }
+
+  /** Asks the store; a store that throws or answers nothing is unavailable, never a first use. */
+  private ReplayStore.Result registerOnce(String iss, String jti, long expiresAtMillis) {
+    try {
+      ReplayStore.Result r =
+          replayStore.store.insertIfAbsent(
+              iss,
+              jti,
+              Instant.ofEpochMilli(expiresAtMillis),
+              Instant.ofEpochMilli(clock.millis()));
+      return r == null ? ReplayStore.Result.UNAVAILABLE : r;
+    } catch (RuntimeException e) {
+      // The exception's class only: a store's message might quote its connection settings.
+      LOG.log(
+          Level.WARNING,
+          "signed_token: replay store failed ({0}); token refused as UNAVAILABLE",
+          e.getClass().getName());
+      return ReplayStore.Result.UNAVAILABLE;
+    }
   }
 
   private static Optional<Set<String>> stringArray(Object value) {
@@ -286,6 +317,38 @@ public final class SignedTokenTrustSource
   public void close() {
     if (closed.compareAndSet(false, true)) {
       shared.release();
+      replayStore.release();
+    }
+  }
+
+  /** A replay store that successive sources of a reload share; closed with the last of them. */
+  private static final class SharedReplayStore {
+    final ReplayStore store;
+    private final AtomicInteger owners = new AtomicInteger(1);
+
+    SharedReplayStore(ReplayStore store) {
+      this.store = store;
+    }
+
+    SharedReplayStore retain() {
+      if (owners.getAndIncrement() <= 0) {
+        throw new IllegalStateException(
+            "signed_token: the replay store to share is already closed");
+      }
+      return this;
+    }
+
+    void release() {
+      if (owners.decrementAndGet() == 0) {
+        try {
+          store.close();
+        } catch (RuntimeException e) {
+          LOG.log(
+              Level.WARNING,
+              "signed_token: closing the replay store failed: {0}",
+              e.getClass().getName());
+        }
+      }
     }
   }
 
@@ -325,7 +388,8 @@ public final class SignedTokenTrustSource
     private Duration maxTtl = DEFAULT_MAX_TTL;
     private boolean replayProtection;
     private int replayCacheSize = DEFAULT_REPLAY_CACHE_SIZE;
-    private ReplayCache inheritedReplayCache;
+    private SharedReplayStore inheritedReplayStore;
+    private ReplayStore replayStore;
     private SignedTokenTrustSource sharedFrom;
     private SignedTokenTrustSource keysOf;
     private boolean requireBinding;
@@ -406,11 +470,26 @@ public final class SignedTokenTrustSource
     }
 
     /**
-     * Shares the replay cache of the source this one replaces (a configuration reload), so a token
-     * used before the reload cannot be replayed after it. The previous source's capacity applies.
+     * Shares the replay store of the source this one replaces (a configuration reload), so a token
+     * used before the reload cannot be replayed after it. The previous source's store (and
+     * capacity) applies; {@link #replayStore} and {@link #replayCacheSize} are then ignored. The
+     * store is closed when the last source sharing it is.
      */
     public Builder continueReplayCacheOf(SignedTokenTrustSource previous) {
-      this.inheritedReplayCache = requireNonNull(previous, "previous").replayCache;
+      this.inheritedReplayStore = requireNonNull(previous, "previous").replayStore;
+      return this;
+    }
+
+    /**
+     * Where accepted {@code jti}s are remembered, default {@link ReplayStore#inMemory(int)} of
+     * {@link #replayCacheSize(int)} entries in this process. A store shared by every replica (e.g.
+     * {@code RedisReplayStore} of {@code gatehouse-replay-redis}) makes a token acceptable once
+     * across all of them. The source takes ownership: it closes the store when it is closed (or,
+     * across reloads, when the last source sharing it is). A store answering {@link
+     * ReplayStore.Result#UNAVAILABLE}, or throwing, makes the call {@code UNAVAILABLE}.
+     */
+    public Builder replayStore(ReplayStore store) {
+      this.replayStore = requireNonNull(store, "store");
       return this;
     }
 
