@@ -54,4 +54,37 @@ public final class ClientStatus {
     return Status.FAILED_PRECONDITION.withDescription(
         NO_AUDIENCE_TEXT_PREFIX + String.valueOf(fullServiceName));
   }
+
+  /**
+   * {@code refusing to send a JWT-SVID over an insecure channel: use TLS on the channel, or
+   * allowPlaintextToLocalSidecar() for a plaintext hop to a local sidecar that encrypts}: the
+   * refusal of {@link JwtSvidCallCredentials} and its two fixes.
+   */
+  public static final String SVID_INSECURE_CHANNEL_TEXT =
+      "refusing to send a JWT-SVID over an insecure channel: use TLS on the channel, or"
+          + " allowPlaintextToLocalSidecar() for a plaintext hop to a local sidecar that encrypts";
+
+  /** {@code no valid JWT-SVID is available, retry later}. */
+  public static final String SVID_UNAVAILABLE_TEXT = "no valid JWT-SVID is available, retry later";
+
+  /** Prefix of the {@code FAILED_PRECONDITION} text of a JWT-SVID call without an audience. */
+  public static final String NO_SVID_AUDIENCE_TEXT_PREFIX =
+      "no JWT-SVID audience configured for service ";
+
+  /** A JWT-SVID call whose connection is below {@code PRIVACY_AND_INTEGRITY}, plaintext refused. */
+  public static final Status SVID_INSECURE_CHANNEL =
+      Status.UNAUTHENTICATED.withDescription(SVID_INSECURE_CHANNEL_TEXT);
+
+  /** No unexpired JWT-SVID could be obtained for the call's audience; the call may be retried. */
+  public static final Status SVID_UNAVAILABLE =
+      Status.UNAVAILABLE.withDescription(SVID_UNAVAILABLE_TEXT);
+
+  /**
+   * A JWT-SVID call to a service without an audience mapping: {@code FAILED_PRECONDITION} with
+   * {@link #NO_SVID_AUDIENCE_TEXT_PREFIX} followed by the full service name.
+   */
+  public static Status noSvidAudience(String fullServiceName) {
+    return Status.FAILED_PRECONDITION.withDescription(
+        NO_SVID_AUDIENCE_TEXT_PREFIX + String.valueOf(fullServiceName));
+  }
 }

@@ -13,6 +13,10 @@
  *       with credentials already on a call instead of replacing them.
  *   <li>{@link dev.gatehouse.client.SigningKeySource}: the caller's own key (PEM, JWK or in
  *       memory), re-read when the file changes.
+ *   <li>{@link dev.gatehouse.client.JwtSvidCallCredentials}: attach the workload's JWT-SVID per
+ *       audience from a {@link dev.gatehouse.client.JwtSvidSource} (a file a helper rewrites,
+ *       {@link dev.gatehouse.client.JwtSvidFileSource}, or the Workload API), refreshed at
+ *       half-life.
  *   <li>{@link dev.gatehouse.client.JwksPublisher}: publishes the caller's public keys as a JWKS
  *       document for the verifying servers.
  *   <li>{@link dev.gatehouse.client.TokenFetcher} and {@link dev.gatehouse.client.IssuedToken}: the

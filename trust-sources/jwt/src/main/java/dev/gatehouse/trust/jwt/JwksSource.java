@@ -26,6 +26,10 @@ public final class JwksSource extends KeySource {
     super(url, file, jwkSet);
   }
 
+  private JwksSource(java.util.function.Supplier<JWKSet> live) {
+    super(live);
+  }
+
   /**
    * Keys fetched from a JWKS URL.
    *
@@ -60,5 +64,15 @@ public final class JwksSource extends KeySource {
     } catch (ParseException e) {
       throw new IllegalArgumentException("not a JWKS document", e);
     }
+  }
+
+  /**
+   * Keys that another component keeps up to date (a SPIFFE bundle fed by the Workload API or a
+   * bundle endpoint): {@code current} is read on every lookup, never fetched and never cached by
+   * time. It must be cheap and thread-safe, and return the very same set object until the keys
+   * change (the filtered set is kept per object). Only public parts are used.
+   */
+  public static JwksSource live(java.util.function.Supplier<JWKSet> current) {
+    return new JwksSource(requireNonNull(current, "current"));
   }
 }

@@ -20,8 +20,11 @@ import java.util.Optional;
  *
  * @param trustBundles the CA bundle of each trusted trust domain
  * @param allow the identities or trust domains trusted, with their grants
+ * @param liveBundles the trust domains whose bundle comes from a bundle endpoint or the Workload
+ *     API
  */
-public record PeerCertificateSection(List<TrustBundle> trustBundles, List<SpiffeAllowEntry> allow)
+public record PeerCertificateSection(
+    List<TrustBundle> trustBundles, List<SpiffeAllowEntry> allow, List<LiveBundle> liveBundles)
     implements ConfigSection {
   /** The section's path in the file. */
   public static final String PATH = "internal.peer_certificate";
@@ -32,6 +35,12 @@ public record PeerCertificateSection(List<TrustBundle> trustBundles, List<Spiffe
   public PeerCertificateSection {
     trustBundles = List.copyOf(trustBundles);
     allow = List.copyOf(allow);
+    liveBundles = List.copyOf(liveBundles);
+  }
+
+  /** The section with CA files only. */
+  public PeerCertificateSection(List<TrustBundle> trustBundles, List<SpiffeAllowEntry> allow) {
+    this(trustBundles, allow, List.of());
   }
 
   /** The provider of {@code internal.peer_certificate}; a change is rebuilt on reload. */
@@ -66,19 +75,40 @@ public record PeerCertificateSection(List<TrustBundle> trustBundles, List<Spiffe
 
     @Override
     public PeerCertificateSection parse(ConfigNode o, GatehouseConfig topLevel) {
-      List<TrustBundle> bundles = o.list("trust_bundles", Provider::trustBundle);
-      if (bundles.isEmpty()) {
+      List<Object> entries = o.list("trust_bundles", Provider::trustBundle);
+      if (entries.isEmpty()) {
         throw new ConfigException(o.path("trust_bundles"), "at least one trust bundle is required");
       }
+      List<TrustBundle> bundles =
+          entries.stream()
+              .filter(TrustBundle.class::isInstance)
+              .map(TrustBundle.class::cast)
+              .toList();
+      List<LiveBundle> live =
+          entries.stream()
+              .filter(LiveBundle.class::isInstance)
+              .map(LiveBundle.class::cast)
+              .toList();
       SpiffeAllowEntry.requireDistinctTrustDomains(
-          o, "trust_bundles", bundles.stream().map(TrustBundle::trustDomain).toList());
+          o,
+          "trust_bundles",
+          entries.stream()
+              .map(
+                  e ->
+                      e instanceof TrustBundle t ? t.trustDomain() : ((LiveBundle) e).trustDomain())
+              .toList());
       List<SpiffeAllowEntry> allow = SpiffeAllowEntry.readList(o);
       o.finish();
-      return new PeerCertificateSection(bundles, allow);
+      return new PeerCertificateSection(bundles, allow, live);
     }
 
-    private static TrustBundle trustBundle(ConfigNode o) {
+    private static Object trustBundle(ConfigNode o) {
       String td = SpiffeAllowEntry.readTrustDomain(o, "trust_domain");
+      if (LiveBundle.present(o)) {
+        LiveBundle live = LiveBundle.read(o, td, "ca_file");
+        o.finish();
+        return live;
+      }
       Path ca = o.readableFile("ca_file");
       o.finish();
       return new TrustBundle(td, ca);
@@ -91,6 +121,11 @@ public record PeerCertificateSection(List<TrustBundle> trustBundles, List<Spiffe
         Optional<Previous<PeerCertificateSection>> previous) {
       PeerCertificateTrustSource.Builder b = PeerCertificateTrustSource.newBuilder();
       c.trustBundles().forEach(t -> b.addBundle(t.trustDomain(), t.caFile()));
+      for (LiveBundle live : c.liveBundles()) {
+        WorkloadApiBundleProvider.Lease lease = live.open();
+        b.closeWith(lease);
+        b.addBundle(live.trustDomain(), lease.bundles());
+      }
       for (SpiffeAllowEntry e : c.allow()) {
         if (e.identity().isPresent()) {
           b.allow(e.identity().get(), e.roles(), e.scopes());

@@ -84,12 +84,15 @@ public final class PeerCertificateTrustSource
   /** The default longest chain accepted from the peer, leaf included: 8 certificates. */
   public static final int DEFAULT_MAX_CHAIN_LENGTH = 8;
 
-  private final Map<TrustDomain, Set<TrustAnchor>> anchors;
-  private final Map<TrustDomain, Set<X509Certificate>> bundles;
+  private static final java.util.logging.Logger logger =
+      java.util.logging.Logger.getLogger(PeerCertificateTrustSource.class.getName());
+
+  private final Map<TrustDomain, Domain> domains;
   private final Map<SpiffeId, Grant> allowIds;
   private final Map<TrustDomain, Grant> allowDomains;
   private final Clock clock;
   private final int maxChainLength;
+  private final List<AutoCloseable> closeWith;
 
   /**
    * Chains validated per TLS session, dropped with the session (weak keys) and with this source: a
@@ -102,19 +105,17 @@ public final class PeerCertificateTrustSource
 
   private PeerCertificateTrustSource(
       Map<TrustDomain, Set<X509Certificate>> bundles,
+      Map<TrustDomain, TrustBundleSet> liveBundles,
       Map<SpiffeId, Grant> allowIds,
       Map<TrustDomain, Grant> allowDomains,
       Clock clock,
-      int maxChainLength) {
-    Map<TrustDomain, Set<TrustAnchor>> a = new LinkedHashMap<>();
-    bundles.forEach(
-        (td, certs) -> {
-          Set<TrustAnchor> set = new LinkedHashSet<>();
-          certs.forEach(c -> set.add(new TrustAnchor(c, null)));
-          a.put(td, Set.copyOf(set));
-        });
-    this.anchors = Map.copyOf(a);
-    this.bundles = Map.copyOf(bundles);
+      int maxChainLength,
+      List<AutoCloseable> closeWith) {
+    this.closeWith = List.copyOf(closeWith);
+    Map<TrustDomain, Domain> d = new LinkedHashMap<>();
+    bundles.forEach((td, certs) -> d.put(td, Domain.fixed(td, certs)));
+    liveBundles.forEach((td, set) -> d.put(td, new Domain(td, set)));
+    this.domains = Map.copyOf(d);
     this.allowIds = Map.copyOf(allowIds);
     this.allowDomains = Map.copyOf(allowDomains);
     this.clock = clock;
@@ -134,8 +135,8 @@ public final class PeerCertificateTrustSource
   @Override
   public Instant earliestBundleExpiry() {
     Instant earliest = Instant.MAX;
-    for (Set<X509Certificate> certs : bundles.values()) {
-      for (X509Certificate c : certs) {
+    for (Domain d : domains.values()) {
+      for (X509Certificate c : d.current().certs()) {
         Instant notAfter = c.getNotAfter().toInstant();
         if (notAfter.isBefore(earliest)) {
           earliest = notAfter;
@@ -183,7 +184,10 @@ public final class PeerCertificateTrustSource
 
     SpiffeId id;
     Validated cached = request.sslSession().map(validatedSessions::get).orElse(null);
-    if (cached != null && cached.leaf.equals(leaf) && cached.covers(now)) {
+    if (cached != null
+        && cached.leaf.equals(leaf)
+        && cached.covers(now)
+        && cached.sameAnchors(domains.get(cached.id.trustDomain()))) {
       // Validated on this TLS session by this source (same bundles), still within every
       // certificate's validity: the chain cannot have changed within one session.
       id = cached.id;
@@ -194,9 +198,15 @@ public final class PeerCertificateTrustSource
       }
       id = read.id();
       TrustDomain td = id.trustDomain();
-      Set<TrustAnchor> domainAnchors = anchors.get(td);
-      if (domainAnchors == null) {
+      Domain domain = domains.get(td);
+      if (domain == null) {
         return refuse("no bundle is configured for trust domain " + td + " (" + id + ")");
+      }
+      Snapshot bundle = domain.current();
+      Set<TrustAnchor> domainAnchors = bundle.anchors();
+      if (domainAnchors.isEmpty()) {
+        return refuse(
+            "no X.509 authority of trust domain " + td + " has been received yet (" + id + ")");
       }
       String problem = SvidLeaf.propertiesProblem(leaf);
       if (problem == null) {
@@ -204,7 +214,7 @@ public final class PeerCertificateTrustSource
       }
       if (problem == null) {
         chainValidations.incrementAndGet();
-        problem = chainProblem(chain, domainAnchors, bundles.get(td), now);
+        problem = chainProblem(chain, domainAnchors, bundle.certs(), now);
       }
       if (problem != null) {
         return refuse(problem + " (" + id + ")");
@@ -289,6 +299,12 @@ public final class PeerCertificateTrustSource
     return AuthResult.rejected(Reason.INVALID_CERTIFICATE, detail);
   }
 
+  /** Closes what the builder was told to close with this source (bundle feeds). */
+  @Override
+  public void close() {
+    SpiffeResources.closeAll(closeWith);
+  }
+
   /** How many chains this source validated with PKIX (for tests of the per-session cache). */
   long chainValidations() {
     return chainValidations.get();
@@ -300,12 +316,25 @@ public final class PeerCertificateTrustSource
     final X509Certificate leaf;
     final Instant notBefore;
     final Instant notAfter;
+    final Set<TrustAnchor> anchors;
 
-    private Validated(SpiffeId id, X509Certificate leaf, Instant notBefore, Instant notAfter) {
+    private Validated(
+        SpiffeId id,
+        X509Certificate leaf,
+        Instant notBefore,
+        Instant notAfter,
+        Set<TrustAnchor> anchors) {
       this.id = id;
       this.leaf = leaf;
       this.notBefore = notBefore;
       this.notAfter = notAfter;
+      this.anchors = anchors;
+    }
+
+    /** Whether the domain's bundle is still the one this chain was validated against. */
+    @SuppressWarnings("ReferenceEquality") // the snapshot's very set: a new bundle is a new set
+    boolean sameAnchors(Domain domain) {
+      return domain != null && domain.current().anchors() == anchors;
     }
 
     /** The window in which every presented certificate and every anchor of the domain is valid. */
@@ -321,7 +350,7 @@ public final class PeerCertificateTrustSource
         from = nb.isAfter(from) ? nb : from;
         until = na.isBefore(until) ? na : until;
       }
-      return new Validated(id, leaf, from, until);
+      return new Validated(id, leaf, from, until, anchors);
     }
 
     boolean covers(Instant now) {
@@ -333,7 +362,7 @@ public final class PeerCertificateTrustSource
   @Override
   public String toString() {
     return "PeerCertificateTrustSource{bundles="
-        + bundles.keySet()
+        + domains.keySet()
         + ", allow="
         + allowIds.keySet()
         + ", allowTrustDomains="
@@ -345,6 +374,64 @@ public final class PeerCertificateTrustSource
 
   private record Grant(Set<String> roles, Set<String> scopes) {}
 
+  /** One trust domain's X.509 authorities as trust anchors, read at one instant. */
+  private record Snapshot(
+      List<X509Certificate> source, Set<X509Certificate> certs, Set<TrustAnchor> anchors) {
+    static final Snapshot NONE = new Snapshot(null, Set.of(), Set.of());
+
+    static Snapshot of(List<X509Certificate> source, Collection<X509Certificate> certs) {
+      Set<TrustAnchor> anchors = new LinkedHashSet<>();
+      certs.forEach(c -> anchors.add(new TrustAnchor(c, null)));
+      return new Snapshot(source, Set.copyOf(new LinkedHashSet<>(certs)), Set.copyOf(anchors));
+    }
+  }
+
+  /**
+   * One trust domain's bundle: fixed at build time, or read from a {@link TrustBundleSet} that a
+   * Workload API or bundle endpoint feed keeps up to date (re-derived when its list changes).
+   */
+  private static final class Domain {
+    private final TrustDomain td;
+    private final TrustBundleSet live;
+    private volatile Snapshot snapshot;
+
+    Domain(TrustDomain td, TrustBundleSet live) {
+      this.td = td;
+      this.live = live;
+      this.snapshot = Snapshot.NONE;
+    }
+
+    static Domain fixed(TrustDomain td, Set<X509Certificate> certs) {
+      Domain d = new Domain(td, null);
+      d.snapshot = Snapshot.of(null, certs);
+      return d;
+    }
+
+    @SuppressWarnings("ReferenceEquality") // the set hands back the same list until it changes
+    Snapshot current() {
+      Snapshot s = snapshot;
+      if (live == null) {
+        return s;
+      }
+      List<X509Certificate> now = live.x509Authorities(td).orElse(null);
+      if (now == s.source()) {
+        return s;
+      }
+      List<X509Certificate> usable = new ArrayList<>();
+      for (X509Certificate ca : now == null ? List.<X509Certificate>of() : now) {
+        String problem = Builder.caProblem(ca, td);
+        if (problem == null) {
+          usable.add(ca);
+        } else {
+          logger.warning(problem + "; that certificate is ignored");
+        }
+      }
+      s = Snapshot.of(now, usable);
+      snapshot = s;
+      return s;
+    }
+  }
+
   private record AllowEntry(String value, List<String> roles, List<String> scopes) {}
 
   /**
@@ -354,12 +441,20 @@ public final class PeerCertificateTrustSource
    */
   public static final class Builder {
     private final Map<String, List<X509Certificate>> bundles = new LinkedHashMap<>();
+    private final Map<String, TrustBundleSet> liveBundles = new LinkedHashMap<>();
     private final List<AllowEntry> allowIds = new ArrayList<>();
     private final List<AllowEntry> allowDomains = new ArrayList<>();
     private Clock clock = Clock.systemUTC();
     private int maxChainLength = DEFAULT_MAX_CHAIN_LENGTH;
+    private final List<AutoCloseable> closeWith = new ArrayList<>();
 
     private Builder() {}
+
+    /** A resource (a bundle feed lease) closed when the built source is closed. */
+    public Builder closeWith(AutoCloseable resource) {
+      closeWith.add(requireNonNull(resource, "resource"));
+      return this;
+    }
 
     /**
      * The CA certificates trusted to issue X.509-SVIDs in {@code trustDomain} (its X.509 bundle).
@@ -371,7 +466,7 @@ public final class PeerCertificateTrustSource
       requireNonNull(caCertificates, "caCertificates");
       List<X509Certificate> certs = new ArrayList<>();
       caCertificates.forEach(c -> certs.add(requireNonNull(c, "caCertificate")));
-      if (bundles.putIfAbsent(trustDomain, certs) != null) {
+      if (liveBundles.containsKey(trustDomain) || bundles.putIfAbsent(trustDomain, certs) != null) {
         throw new IllegalArgumentException(
             "peer_certificate: the bundle of trust domain " + trustDomain + " is added twice");
       }
@@ -396,6 +491,24 @@ public final class PeerCertificateTrustSource
             "peer_certificate: cannot read X.509 certificates from " + pemFile, e);
       }
       return addBundle(trustDomain, certs);
+    }
+
+    /**
+     * The X.509 bundle of {@code trustDomain} as {@code bundles} holds it now and later: a Workload
+     * API or bundle endpoint feed keeps it up to date, and every call validates against its current
+     * authorities. Until the set holds any, every ID of the trust domain is refused. Authorities
+     * that are not CAs with keyCertSign are ignored with a warning. A trust domain may be added
+     * once, either way.
+     */
+    public Builder addBundle(String trustDomain, TrustBundleSet bundles) {
+      requireNonNull(trustDomain, "trustDomain");
+      requireNonNull(bundles, "bundles");
+      if (this.bundles.containsKey(trustDomain)
+          || liveBundles.putIfAbsent(trustDomain, bundles) != null) {
+        throw new IllegalArgumentException(
+            "peer_certificate: the bundle of trust domain " + trustDomain + " is added twice");
+      }
+      return this;
     }
 
     /** Allows one SPIFFE ID (exact match) with the roles and scopes it is granted. */
@@ -444,7 +557,7 @@ public final class PeerCertificateTrustSource
      * @throws IllegalArgumentException if a value is invalid
      */
     public PeerCertificateTrustSource build() {
-      if (bundles.isEmpty()) {
+      if (bundles.isEmpty() && liveBundles.isEmpty()) {
         throw new IllegalStateException(
             "peer_certificate: at least one trust bundle is required (the CA certificates of a"
                 + " trust domain)");
@@ -484,6 +597,14 @@ public final class PeerCertificateTrustSource
               "peer_certificate: the bundle of trust domain " + td + " is added twice");
         }
       }
+      Map<TrustDomain, TrustBundleSet> live = new LinkedHashMap<>();
+      for (Map.Entry<String, TrustBundleSet> e : liveBundles.entrySet()) {
+        TrustDomain td = trustDomain(e.getKey(), "bundle");
+        if (parsed.containsKey(td) || live.put(td, e.getValue()) != null) {
+          throw new IllegalArgumentException(
+              "peer_certificate: the bundle of trust domain " + td + " is added twice");
+        }
+      }
       Map<SpiffeId, Grant> ids = new LinkedHashMap<>();
       for (AllowEntry entry : allowIds) {
         SpiffeId id =
@@ -494,7 +615,7 @@ public final class PeerCertificateTrustSource
                             "peer_certificate: allow entry "
                                 + entry.value()
                                 + " is not a valid SPIFFE ID (upper case is refused)"));
-        if (!parsed.containsKey(id.trustDomain())) {
+        if (!parsed.containsKey(id.trustDomain()) && !live.containsKey(id.trustDomain())) {
           throw new IllegalArgumentException(
               "peer_certificate: allow entry "
                   + id
@@ -510,7 +631,7 @@ public final class PeerCertificateTrustSource
       Map<TrustDomain, Grant> domains = new LinkedHashMap<>();
       for (AllowEntry entry : allowDomains) {
         TrustDomain td = trustDomain(entry.value(), "allow entry");
-        if (!parsed.containsKey(td)) {
+        if (!parsed.containsKey(td) && !live.containsKey(td)) {
           throw new IllegalArgumentException(
               "peer_certificate: allowed trust domain " + td + " has no bundle");
         }
@@ -519,7 +640,8 @@ public final class PeerCertificateTrustSource
               "peer_certificate: trust domain " + td + " is on the allow-list twice");
         }
       }
-      return new PeerCertificateTrustSource(parsed, ids, domains, clock, maxChainLength);
+      return new PeerCertificateTrustSource(
+          parsed, live, ids, domains, clock, maxChainLength, closeWith);
     }
 
     private static TrustDomain trustDomain(String name, String what) {
@@ -532,19 +654,26 @@ public final class PeerCertificateTrustSource
     }
 
     private static void checkCa(X509Certificate ca, TrustDomain td) {
+      String problem = caProblem(ca, td);
+      if (problem != null) {
+        throw new IllegalArgumentException(problem);
+      }
+    }
+
+    /** Why {@code ca} cannot be an authority of {@code td}, or null. */
+    static String caProblem(X509Certificate ca, TrustDomain td) {
       if (ca.getBasicConstraints() < 0) {
-        throw new IllegalArgumentException(
-            "peer_certificate: a certificate in the bundle of trust domain "
-                + td
-                + " is not a CA (basicConstraints cA false or absent)");
+        return "peer_certificate: a certificate in the bundle of trust domain "
+            + td
+            + " is not a CA (basicConstraints cA false or absent)";
       }
       boolean[] ku = ca.getKeyUsage();
       if (ku != null && (ku.length < 6 || !ku[5])) {
-        throw new IllegalArgumentException(
-            "peer_certificate: a CA certificate in the bundle of trust domain "
-                + td
-                + " lacks keyCertSign");
+        return "peer_certificate: a CA certificate in the bundle of trust domain "
+            + td
+            + " lacks keyCertSign";
       }
+      return null;
     }
 
     private static Grant grant(AllowEntry entry, String who) {

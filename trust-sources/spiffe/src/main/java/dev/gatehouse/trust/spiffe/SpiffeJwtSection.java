@@ -29,6 +29,8 @@ import java.util.Optional;
  * @param audience the audience an SVID's {@code aud} must contain ({@code audience}, default the
  *     file's {@code service_name})
  * @param fetchTimeout bound on one bundle fetch ({@code jwks_fetch_timeout_ms}, default 2 s)
+ * @param liveBundles the trust domains whose bundle comes from a bundle endpoint or the Workload
+ *     API
  */
 public record SpiffeJwtSection(
     String header,
@@ -38,7 +40,8 @@ public record SpiffeJwtSection(
     String serviceName,
     Duration clockSkew,
     String audience,
-    Duration fetchTimeout)
+    Duration fetchTimeout,
+    List<LiveBundle> liveBundles)
     implements ConfigSection {
   /** The section's path in the file. */
   public static final String PATH = "internal.spiffe_jwt";
@@ -55,6 +58,29 @@ public record SpiffeJwtSection(
     requireNonNull(clockSkew, "clockSkew");
     requireNonNull(audience, "audience");
     requireNonNull(fetchTimeout, "fetchTimeout");
+    liveBundles = List.copyOf(liveBundles);
+  }
+
+  /** The section with JWKS bundles only. */
+  public SpiffeJwtSection(
+      String header,
+      List<JwtBundle> bundles,
+      List<SpiffeAllowEntry> allow,
+      List<String> algorithms,
+      String serviceName,
+      Duration clockSkew,
+      String audience,
+      Duration fetchTimeout) {
+    this(
+        header,
+        bundles,
+        allow,
+        algorithms,
+        serviceName,
+        clockSkew,
+        audience,
+        fetchTimeout,
+        List.of());
   }
 
   /** The section with the audience {@code serviceName} and the default fetch timeout (2 s). */
@@ -117,12 +143,23 @@ public record SpiffeJwtSection(
     @Override
     public SpiffeJwtSection parse(ConfigNode o, GatehouseConfig topLevel) {
       String header = o.header("header", "authorization");
-      List<JwtBundle> bundles = o.list("bundles", Provider::bundle);
-      if (bundles.isEmpty()) {
+      List<Object> entries = o.list("bundles", Provider::bundle);
+      if (entries.isEmpty()) {
         throw new ConfigException(o.path("bundles"), "at least one bundle is required");
       }
+      List<JwtBundle> bundles =
+          entries.stream().filter(JwtBundle.class::isInstance).map(JwtBundle.class::cast).toList();
+      List<LiveBundle> live =
+          entries.stream()
+              .filter(LiveBundle.class::isInstance)
+              .map(LiveBundle.class::cast)
+              .toList();
       SpiffeAllowEntry.requireDistinctTrustDomains(
-          o, "bundles", bundles.stream().map(JwtBundle::trustDomain).toList());
+          o,
+          "bundles",
+          entries.stream()
+              .map(e -> e instanceof JwtBundle j ? j.trustDomain() : ((LiveBundle) e).trustDomain())
+              .toList());
       List<String> algorithms = JwtConfigFields.algorithms(o);
       List<SpiffeAllowEntry> allow = SpiffeAllowEntry.readList(o);
       String audience = o.string("audience", topLevel.serviceName());
@@ -136,11 +173,17 @@ public record SpiffeJwtSection(
           topLevel.serviceName(),
           topLevel.clockSkew(),
           audience,
-          fetchTimeout);
+          fetchTimeout,
+          live);
     }
 
-    private static JwtBundle bundle(ConfigNode o) {
+    private static Object bundle(ConfigNode o) {
       String td = SpiffeAllowEntry.readTrustDomain(o, "trust_domain");
+      if (LiveBundle.present(o)) {
+        LiveBundle live = LiveBundle.read(o, td, "jwks_uri", "jwks_file");
+        o.finish();
+        return live;
+      }
       JwksConfig keys = JwksConfig.read(o);
       o.finish();
       return new JwtBundle(td, keys);
@@ -163,6 +206,11 @@ public record SpiffeJwtSection(
           .map(SpiffeJwtTrustSource.class::cast)
           .ifPresent(b::reuseKeysOf);
       c.bundles().forEach(x -> b.addBundle(x.trustDomain(), x.keys().toSource()));
+      for (LiveBundle live : c.liveBundles()) {
+        WorkloadApiBundleProvider.Lease lease = live.open();
+        b.closeWith(lease);
+        b.addBundle(live.trustDomain(), lease.bundles());
+      }
       for (SpiffeAllowEntry e : c.allow()) {
         if (e.identity().isPresent()) {
           b.allow(e.identity().get(), e.roles(), e.scopes());

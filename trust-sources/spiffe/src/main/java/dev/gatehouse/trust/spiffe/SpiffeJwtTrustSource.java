@@ -82,6 +82,7 @@ public final class SpiffeJwtTrustSource
   private final Map<SpiffeId, Grant> exact;
   private final Map<TrustDomain, Grant> domains;
   private final Set<TrustDomain> bundles;
+  private final List<AutoCloseable> closeWith;
 
   private record Grant(Set<String> roles, Set<String> scopes) {}
 
@@ -90,7 +91,9 @@ public final class SpiffeJwtTrustSource
       String header,
       Map<SpiffeId, Grant> exact,
       Map<TrustDomain, Grant> domains,
-      Set<TrustDomain> bundles) {
+      Set<TrustDomain> bundles,
+      List<AutoCloseable> closeWith) {
+    this.closeWith = List.copyOf(closeWith);
     this.verifier = verifier;
     this.header = header;
     this.exact = Map.copyOf(exact);
@@ -171,6 +174,7 @@ public final class SpiffeJwtTrustSource
   @Override
   public void close() {
     verifier.close();
+    SpiffeResources.closeAll(closeWith);
   }
 
   @Override
@@ -202,8 +206,28 @@ public final class SpiffeJwtTrustSource
     private String header = DEFAULT_HEADER;
     private final JwtSettings.Builder settings = JwtSettings.newBuilder();
     private SpiffeJwtTrustSource keysOf;
+    private final List<AutoCloseable> closeWith = new ArrayList<>();
 
     private Builder() {}
+
+    /** A resource (a bundle feed lease) closed when the built source is closed. */
+    public Builder closeWith(AutoCloseable resource) {
+      closeWith.add(requireNonNull(resource, "resource"));
+      return this;
+    }
+
+    /**
+     * Adds the JWT bundle of one trust domain as {@code bundles} holds it now and later: a Workload
+     * API or bundle endpoint feed keeps it up to date, and every token is verified with its current
+     * keys (filtered as any bundle's). Until the set holds keys for the trust domain, its tokens
+     * are refused.
+     */
+    public Builder addBundle(String trustDomain, TrustBundleSet bundles) {
+      requireNonNull(trustDomain, "trustDomain");
+      requireNonNull(bundles, "bundles");
+      TrustDomain td = trustDomain(trustDomain, "bundle");
+      return addBundle(trustDomain, JwksSource.live(() -> bundles.jwtAuthorities(td).orElse(null)));
+    }
 
     /**
      * Keeps the cached bundles of the source this one replaces (a configuration reload): every
@@ -409,7 +433,8 @@ public final class SpiffeJwtTrustSource
                           shared, anchors, Builder::trustDomainOfSubject, keysOf.verifier))
               .claimsPolicy(ClaimsPolicy.newBuilder().build())
               .build();
-      return new SpiffeJwtTrustSource(verifier, header, exact, domains, byDomain.keySet());
+      return new SpiffeJwtTrustSource(
+          verifier, header, exact, domains, byDomain.keySet(), closeWith);
     }
 
     /** The trust domain of a workload's SPIFFE ID in {@code sub}, parsed strictly. */

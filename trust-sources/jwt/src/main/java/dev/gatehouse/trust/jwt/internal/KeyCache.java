@@ -113,6 +113,13 @@ final class KeyCache {
     this.threads = threads;
     ExecutorService executor = threads.executor;
     ScheduledExecutorService scheduler = threads.scheduler;
+    if (keys.kind() == KeySource.Kind.LIVE) {
+      java.util.function.Supplier<JWKSet> live = keys.live();
+      this.source = new LiveJwkSetSource(live, filter);
+      this.jwkSource = new JWKSetBasedJWKSource<>(source);
+      this.cachedUntil = Long.MAX_VALUE;
+      return;
+    }
     if (keys.kind() == KeySource.Kind.STATIC) {
       JWKSet fixed = filter.apply(keys.jwkSet());
       this.source =
@@ -165,7 +172,7 @@ final class KeyCache {
 
   /** Where this key set stands (never fetches); null for an in-memory set. */
   dev.gatehouse.spi.KeySetReachability.KeySetState state() {
-    if (keys.kind() == KeySource.Kind.STATIC) {
+    if (keys.kind() == KeySource.Kind.STATIC || keys.kind() == KeySource.Kind.LIVE) {
       return null;
     }
     synchronized (pacing) {

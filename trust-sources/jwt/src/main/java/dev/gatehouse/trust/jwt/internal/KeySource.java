@@ -20,13 +20,15 @@ public abstract class KeySource {
   enum Kind {
     URL,
     FILE,
-    STATIC
+    STATIC,
+    LIVE
   }
 
   private final Kind kind;
   private final URL url;
   private final Path file;
   private final JWKSet jwkSet;
+  private final java.util.function.Supplier<JWKSet> live;
 
   /**
    * A key source; exactly one argument must be non-null. An in-memory set keeps public parts only.
@@ -42,6 +44,21 @@ public abstract class KeySource {
     this.url = url;
     this.file = file == null ? null : file.toAbsolutePath();
     this.jwkSet = jwkSet == null ? null : jwkSet.toPublicJWKSet();
+    this.live = null;
+  }
+
+  /**
+   * A live key source: the current key set is read from {@code live} on every lookup (never
+   * fetched, never cached by time), for key sets that another component keeps up to date, such as a
+   * SPIFFE trust bundle fed by the Workload API or a bundle endpoint. The supplier must be cheap,
+   * thread-safe and return the same set object until the keys change; public parts only are used.
+   */
+  protected KeySource(java.util.function.Supplier<JWKSet> live) {
+    this.kind = Kind.LIVE;
+    this.url = null;
+    this.file = null;
+    this.jwkSet = null;
+    this.live = java.util.Objects.requireNonNull(live, "live");
   }
 
   /**
@@ -138,6 +155,10 @@ public abstract class KeySource {
     return jwkSet;
   }
 
+  final java.util.function.Supplier<JWKSet> live() {
+    return live;
+  }
+
   /**
    * The URL as shown in logs, descriptions and health details: scheme, host, port and path, never
    * the query (it may carry an access token). User info is refused by {@link #jwksUrl}.
@@ -152,6 +173,7 @@ public abstract class KeySource {
     return switch (kind) {
       case URL -> "jwks_uri " + displayUrl();
       case FILE -> "jwks_file " + file;
+      case LIVE -> "live bundle";
       default -> "jwks (in memory, " + jwkSet.size() + " keys)";
     };
   }
