@@ -56,10 +56,10 @@ import java.util.logging.Logger;
  * ({@link ServiceSubject}, each with its own grant and cluster ids); optional {@code cluster_id}
  * binding; optional RFC 8705 certificate binding (source-wide or per issuer); optional replay
  * protection ({@code jti} required, a repeat within the token's lifetime refused, a full cache
- * refuses new tokens; the {@link ReplayStore} is in this process by default, or shared by
- * replicas, see {@link Builder#replayStore(ReplayStore)}). With replay protection on, Gatehouse clients must be built with {@code
- * ServiceTokenCallCredentials.Builder.oneTimeTokens()} (gatehouse-client): by default they reuse
- * one cached token per audience, which this source accepts only once.
+ * refuses new tokens; the {@link ReplayStore} is in this process by default, or shared by replicas,
+ * see {@link Builder#replayStore(ReplayStore)}). With replay protection on, Gatehouse clients must
+ * be built with {@code ServiceTokenCallCredentials.Builder.oneTimeTokens()} (gatehouse-client): by
+ * default they reuse one cached token per audience, which this source accepts only once.
  *
  * <p>The grant comes from the server's issuer entry (or the subject's entry, when it sets a field).
  * The token's own {@code roles} (array of strings) and {@code scope} (space-delimited string)
