@@ -12,6 +12,7 @@ import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.trust.jwt.internal.JwtConfigFields;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -274,7 +275,8 @@ public record SignedTokenSection(
     private final Map<String, ReplayStoreProvider> stores;
 
     Provider(Map<String, ReplayStoreProvider> stores) {
-      this.stores = Map.copyOf(stores);
+      // Registration order, for the list of known types in an error.
+      this.stores = Collections.unmodifiableMap(new LinkedHashMap<>(stores));
     }
 
     @Override
