@@ -51,6 +51,7 @@ class PackageDependenciesTest {
             "interceptors/client",
             "trust-sources/jwt",
             "trust-sources/spiffe",
+            "trust-sources/spiffe-tls",
             "trust-sources/mesh",
             "trust-sources/insecure",
             "testing",

@@ -24,7 +24,8 @@ final class SvidLeaf {
   private static final int KU_DIGITAL_SIGNATURE = 0;
   private static final int KU_KEY_CERT_SIGN = 5;
   private static final int KU_CRL_SIGN = 6;
-  private static final String EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+  static final String EKU_CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+  static final String EKU_SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
   private static final String EKU_ANY = "2.5.29.37.0";
 
   private SvidLeaf() {}
@@ -86,6 +87,14 @@ final class SvidLeaf {
 
   /** Null when the leaf's basicConstraints, keyUsage and extendedKeyUsage fit an X.509-SVID. */
   static String propertiesProblem(X509Certificate leaf) {
+    return propertiesProblem(leaf, EKU_CLIENT_AUTH);
+  }
+
+  /**
+   * As {@link #propertiesProblem(X509Certificate)}, with an extendedKeyUsage (when present) that
+   * must allow {@code requiredEku} (client or server authentication).
+   */
+  static String propertiesProblem(X509Certificate leaf, String requiredEku) {
     if (leaf.getBasicConstraints() != -1) {
       return "the leaf is a CA certificate (basicConstraints cA true)";
     }
@@ -112,8 +121,10 @@ final class SvidLeaf {
     } catch (CertificateParsingException e) {
       return "the leaf's extendedKeyUsage extension cannot be parsed";
     }
-    if (eku != null && !eku.contains(EKU_CLIENT_AUTH) && !eku.contains(EKU_ANY)) {
-      return "the leaf's extendedKeyUsage does not allow client authentication";
+    if (eku != null && !eku.contains(requiredEku) && !eku.contains(EKU_ANY)) {
+      return "the leaf's extendedKeyUsage does not allow "
+          + (requiredEku.equals(EKU_SERVER_AUTH) ? "server" : "client")
+          + " authentication";
     }
     return null;
   }
