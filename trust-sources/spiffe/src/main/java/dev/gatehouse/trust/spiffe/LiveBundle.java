@@ -148,8 +148,11 @@ public record LiveBundle(
           .open(workloadApiSocket.get());
     }
     Endpoint e = endpoint.orElseThrow();
+    // The CA file's content is part of the key: a reload after the file was rewritten starts a
+    // feed that authenticates the endpoint with the CAs the file holds now.
+    String caDigest = e.caFile().map(LiveBundle::sha256Of).orElse("");
     return SharedFeeds.endpoint(
-        java.util.List.of(trustDomain, e),
+        java.util.List.of(trustDomain, e, caDigest),
         () -> {
           BundleEndpointFeed.Builder b =
               BundleEndpointFeed.newBuilder()
@@ -160,6 +163,18 @@ public record LiveBundle(
           e.caFile().ifPresent(b::caFile);
           return b.build();
         });
+  }
+
+  /** SHA-256 of the file, hex; an unreadable file fails as the feed's own read would. */
+  private static String sha256Of(Path file) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(java.nio.file.Files.readAllBytes(file)));
+    } catch (java.io.IOException | java.security.NoSuchAlgorithmException e) {
+      throw new IllegalArgumentException("bundle endpoint: cannot read the CA file " + file, e);
+    }
   }
 
   private static Optional<WorkloadApiBundleProvider> provider() {
