@@ -93,8 +93,8 @@ class TripServiceAuditTest {
                 + "\",\\s*\"service\": \"carsharing\\.v1\\.TripService\",\\s*"
                 + "\"file\": \"carsharing/v1/trips\\.proto\",\\s*"
                 + "\"mode\": \"(\\w+)\",\\s*\"mode_origin\": \"(\\w+)\",\\s*"
-                + "\"requires\": (null|\\{[^}]*\\}),\\s*\"requires_user\": null,\\s*"
-                + "\"access\": \"(\\w+)\",\\s*"
+                + "\"requires\": (null|\\{[^}]*\\}),\\s*"
+                + "\"requires_user\": (?:null|\\{[^}]*\\}),\\s*\"access\": \"(\\w+)\",\\s*"
                 + "\"rule_origin\": (null|\"\\w+\"),\\s*\"rule\": \"[^\"]*\",\\s*"
                 + "\"problems\": \\[\\],\\s*\"findings\": \\[\\]");
     Matcher m = p.matcher(json);
