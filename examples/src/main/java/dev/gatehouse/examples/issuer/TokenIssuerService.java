@@ -8,6 +8,8 @@ import dev.gatehouse.examples.issuer.v1.IssueTokenRequest;
 import dev.gatehouse.examples.issuer.v1.IssueTokenResponse;
 import dev.gatehouse.examples.issuer.v1.IssuerServiceGrpc;
 import dev.gatehouse.server.AuthContext;
+import dev.gatehouse.trust.mesh.MeshIdentityTrustSource;
+import dev.gatehouse.trust.spiffe.PeerCertificateTrustSource;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.security.SecureRandom;
@@ -17,6 +19,7 @@ import java.time.Instant;
 import java.util.Base64;
 import java.util.Date;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
 
@@ -26,6 +29,8 @@ import java.util.logging.Logger;
  * SPIFFE ID. The caller is looked up in the registration file:
  *
  * <ul>
+ *   <li>authenticated by another source than {@code peer_certificate} or {@code mesh_identity} →
+ *       {@code PERMISSION_DENIED} "{@value #WORKLOAD_IDENTITY_REQUIRED_TEXT}";
  *   <li>not registered → {@code PERMISSION_DENIED} "{@value #NOT_REGISTERED_TEXT}": its identity is
  *       proven, it just has no registration (authorization, not authentication);
  *   <li>audience not registered for it → {@code PERMISSION_DENIED} "{@value
@@ -40,6 +45,18 @@ import java.util.logging.Logger;
 public final class TokenIssuerService extends IssuerServiceGrpc.IssuerServiceImplBase {
   /** The description of the refusal of an unregistered caller. */
   public static final String NOT_REGISTERED_TEXT = "caller is not registered";
+
+  /** The description of the refusal of a caller not authenticated by its workload identity. */
+  public static final String WORKLOAD_IDENTITY_REQUIRED_TEXT =
+      "caller must present its workload identity (X.509-SVID or mesh identity)";
+
+  /**
+   * The trust sources whose subject is a workload's SPIFFE ID. Another source's subject (a signed
+   * token's {@code sub}, the development secret's caller name) could spell a registered ID without
+   * being that workload, so it never gets a token.
+   */
+  static final Set<String> WORKLOAD_SOURCES =
+      Set.of(PeerCertificateTrustSource.NAME, MeshIdentityTrustSource.NAME);
 
   /** The description of the refusal of an audience the caller may not request. */
   public static final String AUDIENCE_NOT_ALLOWED_TEXT = "audience not registered for the caller";
@@ -83,6 +100,14 @@ public final class TokenIssuerService extends IssuerServiceGrpc.IssuerServiceImp
     Optional<AuthContext> ctx = AuthContext.current();
     if (ctx.isEmpty()) { // the chain always sets it on an internal method; fail closed
       response.onError(Status.INTERNAL.withDescription("internal error").asRuntimeException());
+      return;
+    }
+    if (!WORKLOAD_SOURCES.contains(ctx.get().trustSource())) {
+      logger.info("IssueToken refused: caller authenticated by " + ctx.get().trustSource());
+      response.onError(
+          Status.PERMISSION_DENIED
+              .withDescription(WORKLOAD_IDENTITY_REQUIRED_TEXT)
+              .asRuntimeException());
       return;
     }
     String caller = ctx.get().subject();

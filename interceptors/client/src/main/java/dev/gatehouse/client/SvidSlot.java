@@ -122,8 +122,9 @@ final class SvidSlot {
   }
 
   /**
-   * Reads {@code exp} and {@code iat} (unverified: it is our own SVID, read only to schedule its
-   * refresh) and computes when to refresh it: at half of its lifetime plus up to a tenth of it.
+   * Reads {@code aud}, {@code exp} and {@code iat} (unverified: it is our own SVID, read only to
+   * check it is meant for this audience and to schedule its refresh) and computes when to refresh
+   * it: at half of its lifetime plus up to a tenth of it.
    */
   private Svid schedule(String jwt, Instant now) throws IOException {
     JWTClaimsSet claims;
@@ -131,6 +132,12 @@ final class SvidSlot {
       claims = SignedJWT.parse(jwt).getJWTClaimsSet();
     } catch (ParseException e) {
       throw new IOException("the JWT-SVID is not a signed JWT with a JSON claims set");
+    }
+    List<String> aud = claims.getAudience();
+    if (aud == null || !aud.contains(audience)) {
+      // A helper mapping the wrong file to this audience would hand our SVID for one service to
+      // another, which could replay it to the first.
+      throw new IOException("the JWT-SVID's aud does not contain the audience " + audience);
     }
     Date exp = claims.getExpirationTime();
     if (exp == null) {

@@ -46,12 +46,17 @@ class JwtSvidCallCredentialsTest {
 
   /** A JWT-SVID for audience trips issued at {@code iat}, living {@code lifetime}. */
   private static String svid(String sub, Instant iat, Duration lifetime) throws JOSEException {
+    return svidFor("trips", sub, iat, lifetime);
+  }
+
+  private static String svidFor(String aud, String sub, Instant iat, Duration lifetime)
+      throws JOSEException {
     SignedJWT jwt =
         new SignedJWT(
             new JWSHeader.Builder(JWSAlgorithm.ES256).keyID("k1").build(),
             new JWTClaimsSet.Builder()
                 .subject(sub)
-                .audience("trips")
+                .audience(aud)
                 .issueTime(Date.from(iat))
                 .expirationTime(Date.from(iat.plus(lifetime)))
                 .build());
@@ -238,6 +243,18 @@ class JwtSvidCallCredentialsTest {
     assertEquals(Status.Code.UNAVAILABLE, a.status().getCode());
     assertEquals(ClientStatus.SVID_UNAVAILABLE_TEXT, a.status().getDescription());
     assertFalse(a.status().toString().contains(expired.substring(0, 20)));
+    assertNull(a.headers());
+  }
+
+  @Test
+  void svidForAnotherAudience_neverSent_failsUnavailable() throws Exception {
+    String other = svidFor("payments", "spiffe://example.org/a", T0, Duration.ofHours(1));
+    JwtSvidCallCredentials creds = creds(JwtSvidFileSource.of("trips", write(other)));
+    FakeRequests.Applier a = new FakeRequests.Applier();
+    creds.applyRequestMetadata(FakeRequests.secure(SERVICE), Runnable::run, a);
+    a.await();
+    assertEquals(Status.Code.UNAVAILABLE, a.status().getCode());
+    assertEquals(ClientStatus.SVID_UNAVAILABLE_TEXT, a.status().getDescription());
     assertNull(a.headers());
   }
 

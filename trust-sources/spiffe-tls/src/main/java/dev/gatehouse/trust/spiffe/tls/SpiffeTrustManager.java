@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Predicate;
+import java.util.logging.Logger;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -40,6 +41,7 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
   static final int MAX_CHAIN_LENGTH = 8;
 
   private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];
+  private static final Logger logger = Logger.getLogger(SpiffeTrustManager.class.getName());
 
   private final Role peerRole;
   private final Predicate<SpiffeId> peerPolicy;
@@ -68,12 +70,35 @@ final class SpiffeTrustManager extends X509ExtendedTrustManager {
     bundles.forEach(
         (td, cas) -> {
           Set<TrustAnchor> set = new HashSet<>();
+          List<X509Certificate> usable = new ArrayList<>();
           for (X509Certificate ca : cas) {
-            set.add(new TrustAnchor(ca, null));
+            if (isCa(ca)) {
+              set.add(new TrustAnchor(ca, null));
+              usable.add(ca);
+            } else {
+              logger.warning(
+                  "a certificate in the bundle of trust domain "
+                      + td
+                      + " is not a CA (basicConstraints cA and keyCertSign required); it is"
+                      + " ignored");
+            }
           }
-          next.put(td, new Anchors(Set.copyOf(set), Set.copyOf(cas)));
+          next.put(td, new Anchors(Set.copyOf(set), Set.copyOf(usable)));
         });
     this.anchors = Map.copyOf(next);
+  }
+
+  /**
+   * Whether {@code cert} may be a trust anchor: a CA (basicConstraints cA true) whose keyUsage,
+   * when present, allows keyCertSign. A leaf in a bundle file (say, an SVID written there by
+   * mistake) never vouches for other certificates.
+   */
+  static boolean isCa(X509Certificate cert) {
+    if (cert.getBasicConstraints() < 0) {
+      return false;
+    }
+    boolean[] ku = cert.getKeyUsage();
+    return ku == null || (ku.length > 5 && ku[5]);
   }
 
   /** Verifies the peer's chain and returns its SPIFFE ID. */
