@@ -2,6 +2,7 @@ package dev.gatehouse.trust.spiffe;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -9,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +20,17 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -175,17 +183,74 @@ public final class BundleEndpointFeed implements AutoCloseable {
             .header("accept", "application/json")
             .GET()
             .build();
-    HttpResponse<InputStream> response =
-        http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-    try (InputStream in = response.body()) {
-      if (response.statusCode() != 200) {
-        throw new IOException("HTTP " + response.statusCode());
+    // The request timeout bounds only the wait for the response headers; the whole exchange,
+    // body included, is bounded here, so an endpoint that stalls mid-body cannot freeze the feed
+    // (and with it the last bundle) forever.
+    CompletableFuture<HttpResponse<byte[]>> exchange =
+        http.sendAsync(request, info -> new BoundedBody(SpiffeBundle.MAX_BYTES));
+    HttpResponse<byte[]> response;
+    try {
+      response = exchange.get(fetchTimeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      exchange.cancel(true);
+      throw new IOException("no complete answer within " + fetchTimeout.toMillis() + " ms");
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
       }
-      byte[] body = in.readNBytes(SpiffeBundle.MAX_BYTES + 1);
-      if (body.length > SpiffeBundle.MAX_BYTES) {
-        throw new IOException("bundle larger than " + SpiffeBundle.MAX_BYTES + " bytes");
+      throw new IOException(cause == null ? "fetch failed" : cause.getClass().getSimpleName());
+    }
+    if (response.statusCode() != 200) {
+      throw new IOException("HTTP " + response.statusCode());
+    }
+    return SpiffeBundle.parse(trustDomain, new String(response.body(), StandardCharsets.UTF_8));
+  }
+
+  /** Collects a body of at most {@code max} bytes; a longer one fails the exchange. */
+  private static final class BoundedBody implements HttpResponse.BodySubscriber<byte[]> {
+    private final int max;
+    private final CompletableFuture<byte[]> result = new CompletableFuture<>();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private Flow.Subscription subscription;
+
+    BoundedBody(int max) {
+      this.max = max;
+    }
+
+    @Override
+    public CompletionStage<byte[]> getBody() {
+      return result;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      this.subscription = s;
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> buffers) {
+      for (ByteBuffer b : buffers) {
+        if (out.size() + b.remaining() > max) {
+          subscription.cancel();
+          result.completeExceptionally(new IOException("bundle larger than " + max + " bytes"));
+          return;
+        }
+        byte[] chunk = new byte[b.remaining()];
+        b.get(chunk);
+        out.write(chunk, 0, chunk.length);
       }
-      return SpiffeBundle.parse(trustDomain, new String(body, StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      result.completeExceptionally(t);
+    }
+
+    @Override
+    public void onComplete() {
+      result.complete(out.toByteArray());
     }
   }
 

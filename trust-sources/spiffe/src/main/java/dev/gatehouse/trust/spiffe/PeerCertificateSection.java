@@ -9,6 +9,7 @@ import dev.gatehouse.config.ConfigSectionProvider;
 import dev.gatehouse.config.GatehouseConfig;
 import dev.gatehouse.spi.Authenticator;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -121,19 +122,27 @@ public record PeerCertificateSection(
         Optional<Previous<PeerCertificateSection>> previous) {
       PeerCertificateTrustSource.Builder b = PeerCertificateTrustSource.newBuilder();
       c.trustBundles().forEach(t -> b.addBundle(t.trustDomain(), t.caFile()));
-      for (LiveBundle live : c.liveBundles()) {
-        WorkloadApiBundleProvider.Lease lease = live.open();
-        b.closeWith(lease);
-        b.addBundle(live.trustDomain(), lease.bundles());
-      }
-      for (SpiffeAllowEntry e : c.allow()) {
-        if (e.identity().isPresent()) {
-          b.allow(e.identity().get(), e.roles(), e.scopes());
-        } else {
-          b.allowTrustDomain(e.trustDomain().orElseThrow(), e.roles(), e.scopes());
+      // A lease keeps a shared feed running: if the source is not built, close what was opened.
+      List<AutoCloseable> leases = new ArrayList<>();
+      try {
+        for (LiveBundle live : c.liveBundles()) {
+          WorkloadApiBundleProvider.Lease lease = live.open();
+          leases.add(lease);
+          b.closeWith(lease);
+          b.addBundle(live.trustDomain(), lease.bundles());
         }
+        for (SpiffeAllowEntry e : c.allow()) {
+          if (e.identity().isPresent()) {
+            b.allow(e.identity().get(), e.roles(), e.scopes());
+          } else {
+            b.allowTrustDomain(e.trustDomain().orElseThrow(), e.roles(), e.scopes());
+          }
+        }
+        return b.build();
+      } catch (RuntimeException e) {
+        SpiffeResources.closeAll(leases);
+        throw e;
       }
-      return b.build();
     }
 
     @Override

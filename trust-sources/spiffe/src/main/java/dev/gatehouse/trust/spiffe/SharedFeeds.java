@@ -23,6 +23,13 @@ final class SharedFeeds {
 
   private SharedFeeds() {}
 
+  /** How many feeds are running (for tests: a lease that is never closed keeps one running). */
+  static int running() {
+    synchronized (FEEDS) {
+      return FEEDS.size();
+    }
+  }
+
   /** A lease on the feed for {@code key}, started with {@code start} if none is running. */
   static WorkloadApiBundleProvider.Lease endpoint(Object key, Supplier<BundleEndpointFeed> start) {
     Entry e;

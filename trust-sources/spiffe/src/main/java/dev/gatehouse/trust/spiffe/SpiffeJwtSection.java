@@ -12,6 +12,7 @@ import dev.gatehouse.spi.Authenticator;
 import dev.gatehouse.trust.jwt.JwksConfig;
 import dev.gatehouse.trust.jwt.internal.JwtConfigFields;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -206,19 +207,27 @@ public record SpiffeJwtSection(
           .map(SpiffeJwtTrustSource.class::cast)
           .ifPresent(b::reuseKeysOf);
       c.bundles().forEach(x -> b.addBundle(x.trustDomain(), x.keys().toSource()));
-      for (LiveBundle live : c.liveBundles()) {
-        WorkloadApiBundleProvider.Lease lease = live.open();
-        b.closeWith(lease);
-        b.addBundle(live.trustDomain(), lease.bundles());
-      }
-      for (SpiffeAllowEntry e : c.allow()) {
-        if (e.identity().isPresent()) {
-          b.allow(e.identity().get(), e.roles(), e.scopes());
-        } else {
-          b.allowTrustDomain(e.trustDomain().orElseThrow(), e.roles(), e.scopes());
+      // A lease keeps a shared feed running: if the source is not built, close what was opened.
+      List<AutoCloseable> leases = new ArrayList<>();
+      try {
+        for (LiveBundle live : c.liveBundles()) {
+          WorkloadApiBundleProvider.Lease lease = live.open();
+          leases.add(lease);
+          b.closeWith(lease);
+          b.addBundle(live.trustDomain(), lease.bundles());
         }
+        for (SpiffeAllowEntry e : c.allow()) {
+          if (e.identity().isPresent()) {
+            b.allow(e.identity().get(), e.roles(), e.scopes());
+          } else {
+            b.allowTrustDomain(e.trustDomain().orElseThrow(), e.roles(), e.scopes());
+          }
+        }
+        return b.build();
+      } catch (RuntimeException e) {
+        SpiffeResources.closeAll(leases);
+        throw e;
       }
-      return b.build();
     }
 
     @Override

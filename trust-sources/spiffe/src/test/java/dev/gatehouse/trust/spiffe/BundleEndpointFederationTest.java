@@ -402,6 +402,32 @@ class BundleEndpointFederationTest {
   }
 
   @Test
+  void sourceThatFailsToBuild_closesTheFeedsItOpened() throws Exception {
+    body = bundleJson(CA_B.cert(), 300);
+    ConfigSections sections = ConfigSections.of(PeerCertificateSection.provider());
+    GatehouseConfig c =
+        GatehouseConfig.parse(
+            "service_name: trips\n"
+                + "internal:\n"
+                + "  peer_certificate:\n"
+                + "    trust_bundles:\n"
+                + "      - { trust_domain: partner.test, bundle_endpoint: { url: \""
+                + url
+                + "\", ca_file: tls-ca.pem } }\n"
+                + "    allow: [{ trust_domain: stranger.test }]\n",
+            dir,
+            sections);
+    PeerCertificateSection peer = c.section(PeerCertificateSection.provider()).orElseThrow();
+    int before = SharedFeeds.running();
+
+    assertThrows(
+        RuntimeException.class,
+        () -> PeerCertificateSection.provider().create(peer, c, Optional.empty()));
+
+    assertEquals(before, SharedFeeds.running(), "a feed was left running");
+  }
+
+  @Test
   void configRefusesAnHttpEndpointAndAWorkloadApiWithoutItsModule() {
     ConfigSections sections =
         ConfigSections.of(PeerCertificateSection.provider(), SpiffeJwtSection.provider());
