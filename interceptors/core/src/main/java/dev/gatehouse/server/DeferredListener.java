@@ -27,9 +27,11 @@ import java.util.logging.Logger;
  *
  * <p>Flow control. Nothing here calls {@code ServerCall.request}: no message is read from the
  * transport before the handler's own {@code startCall} asks for it, so messages sent before the
- * decision stay in the transport and arrive in order after it. Only events the transport sends
- * unrequested ({@code onReady}, {@code onCancel}, a half-close of a stream without messages) can be
- * buffered.
+ * decision stay in the transport and arrive in order after it. Before the handler starts only
+ * events the transport sends unrequested ({@code onReady}, {@code onCancel}, a half-close of a
+ * stream without messages) can arrive; messages the handler asks for while the replay still runs
+ * queue behind it and are delivered, in order, by the same thread (so a deferred call's first
+ * callbacks, a unary handler's body included, may run on a Gatehouse thread).
  *
  * <p>Cancellation. A cancellation (client cancel, deadline, disconnect) that arrives before the
  * handler starts means the handler never starts and the call is not closed again.
