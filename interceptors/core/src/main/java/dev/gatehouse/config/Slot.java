@@ -93,6 +93,11 @@ class Slot implements Authenticator, dev.gatehouse.spi.KeySetReachability {
     return current().authenticate(request);
   }
 
+  @Override
+  public boolean mayWaitForKeys(IncomingCall request) {
+    return current().mayWaitForKeys(request);
+  }
+
   /** The key sets of the live authenticator, when it fetches any. */
   @Override
   public java.util.List<KeySetState> keySets() {

@@ -143,23 +143,142 @@ final class GatehouseInterceptor implements ServerInterceptor {
     long start = System.nanoTime();
     String method = call.getMethodDescriptor().getFullMethodName();
     MethodPolicy policy = policies.get(method);
-    Decision decision;
+    IncomingCall request = null;
+    if (policy != null && policy.mode() != Mode.PUBLIC) {
+      try {
+        request = IncomingCall.of(method, headers, call.getAttributes());
+      } catch (RuntimeException e) {
+        request = null; // decide() builds it again and fails closed
+      }
+      if (request != null && mayWaitForKeys(policy.mode(), request)) {
+        return defer(policy, method, request, start, call, headers, next);
+      }
+    }
+    Decision decision = decideOrFail(policy, method, headers, call, request);
+    if (settle(decision, policy, method, start, headers)) {
+      return proceed(principalOf(decision), call, headers, next);
+    }
+    call.close(decision.status, new Metadata());
+    return new ServerCall.Listener<ReqT>() {};
+  }
+
+  /**
+   * Whether an authenticator the mode calls for might wait for a key fetch on this call (a throw
+   * counts as yes). No allocation: runs on every checked call.
+   */
+  private boolean mayWaitForKeys(Mode mode, IncomingCall request) {
+    if (mode == Mode.GATED) {
+      return user != null && mayWait(user, request);
+    }
+    for (int i = 0; i < trustSources.size(); i++) {
+      if (mayWait(trustSources.get(i), request)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean mayWait(Authenticator a, IncomingCall request) {
     try {
-      decision = decide(policy, method, headers, call);
+      return a.mayWaitForKeys(request);
+    } catch (RuntimeException e) {
+      return true;
+    }
+  }
+
+  /**
+   * Decides a call that might wait for a key fetch on a {@link DeferredDecisions} thread instead of
+   * the calling (transport) thread: the very decision, audit event and status of the inline path,
+   * applied in the call's context, with the call held by a {@link DeferredListener} meanwhile.
+   */
+  private <ReqT, RespT> ServerCall.Listener<ReqT> defer(
+      MethodPolicy policy,
+      String method,
+      IncomingCall request,
+      long start,
+      ServerCall<ReqT, RespT> call,
+      Metadata headers,
+      ServerCallHandler<ReqT, RespT> next) {
+    Context context = Context.current();
+    DeferredListener<ReqT> deferred = new DeferredListener<>(call, context);
+    Runnable decide =
+        context.wrap(
+            () -> {
+              if (deferred.cancelled()) {
+                // Cancelled (or past its deadline) before its turn: no decision, no handler.
+                deferred.abandon();
+                return;
+              }
+              Decision decision;
+              boolean goOn;
+              try {
+                decision = decideOrFail(policy, method, headers, call, request);
+                goOn = settle(decision, policy, method, start, headers);
+              } catch (RuntimeException e) {
+                // Fail closed: a call held here must never hang.
+                logger.log(
+                    Level.SEVERE,
+                    "gatehouse: unexpected " + e.getClass().getName() + " deciding " + method);
+                deferred.deny(AuthStatus.INTERNAL_ERROR);
+                return;
+              }
+              if (goOn) {
+                AuthContext principal = principalOf(decision);
+                deferred.proceed(() -> proceed(principal, call, headers, next));
+              } else {
+                deferred.deny(decision.status);
+              }
+            });
+    if (DeferredDecisions.submit(decide)) {
+      return deferred;
+    }
+    // Every deferral thread busy and the queue full: fail closed at once, never wait inline.
+    Decision busy =
+        Decision.deny(
+            AuthStatus.KEYS_UNAVAILABLE,
+            Reason.KEYS_UNAVAILABLE,
+            "keys are being fetched and "
+                + DeferredDecisions.QUEUE
+                + " calls already wait for a decision",
+            null,
+            null);
+    if (settle(busy, policy, method, start, headers)) {
+      return proceed(principalOf(busy), call, headers, next);
+    }
+    call.close(busy.status, new Metadata());
+    return new ServerCall.Listener<ReqT>() {};
+  }
+
+  /** {@link #decide}, any throwable failing closed as {@code INTERNAL}. */
+  private Decision decideOrFail(
+      MethodPolicy policy,
+      String method,
+      Metadata headers,
+      ServerCall<?, ?> call,
+      IncomingCall request) {
+    try {
+      return decide(policy, method, headers, call, request);
     } catch (Throwable e) {
       // Any throwable, including a checked exception thrown sneakily by an authenticator, fails
       // closed. The message of an exception from a parser may quote input; log only its type.
       logger.log(
           Level.SEVERE,
           "gatehouse: unexpected " + e.getClass().getName() + " while deciding " + method);
-      decision =
-          Decision.deny(
-              AuthStatus.INTERNAL_ERROR,
-              Reason.INTERNAL_ERROR,
-              "unexpected " + e.getClass().getSimpleName(),
-              null,
-              null);
+      return Decision.deny(
+          AuthStatus.INTERNAL_ERROR,
+          Reason.INTERNAL_ERROR,
+          "unexpected " + e.getClass().getSimpleName(),
+          null,
+          null);
     }
+  }
+
+  /**
+   * Removes the headers the chain strips and emits the decision's audit event; true when the call
+   * goes on to the handler (allowed, or let through by dry-run).
+   */
+  private boolean settle(
+      Decision decision, MethodPolicy policy, String method, long start, Metadata headers) {
     for (Metadata.Key<String> key : headersToRemove) {
       headers.discardAll(key);
     }
@@ -167,7 +286,7 @@ final class GatehouseInterceptor implements ServerInterceptor {
     long nanos = System.nanoTime() - start;
     if (decision.status == null) {
       emit(method, mode, AuditEvent.Outcome.ALLOWED, Status.Code.OK, decision, nanos);
-      return proceed(decision.principal, call, headers, next);
+      return true;
     }
     boolean letThrough = dryRun && decision.status.getCode() != Status.Code.INTERNAL;
     emit(
@@ -177,17 +296,19 @@ final class GatehouseInterceptor implements ServerInterceptor {
         decision.status.getCode(),
         decision,
         nanos);
-    if (letThrough) {
-      // A refused credential never becomes a principal; an authenticated one that failed authz
-      // is still the caller.
-      return proceed(
-          decision.status.getCode() == Status.Code.PERMISSION_DENIED ? decision.principal : null,
-          call,
-          headers,
-          next);
+    return letThrough;
+  }
+
+  /**
+   * The principal the handler sees for a call {@link #settle} let through: a refused credential
+   * never becomes a principal; an authenticated one that failed authz (dry-run) is still the
+   * caller.
+   */
+  private static AuthContext principalOf(Decision decision) {
+    if (decision.status == null || decision.status.getCode() == Status.Code.PERMISSION_DENIED) {
+      return decision.principal;
     }
-    call.close(decision.status, new Metadata());
-    return new ServerCall.Listener<ReqT>() {};
+    return null;
   }
 
   private <ReqT, RespT> ServerCall.Listener<ReqT> proceed(
@@ -210,7 +331,11 @@ final class GatehouseInterceptor implements ServerInterceptor {
   }
 
   private Decision decide(
-      MethodPolicy policy, String method, Metadata headers, ServerCall<?, ?> call) {
+      MethodPolicy policy,
+      String method,
+      Metadata headers,
+      ServerCall<?, ?> call,
+      IncomingCall built) {
     if (policy == null) {
       return Decision.deny(
           AuthStatus.ACCESS_DENIED,
@@ -222,7 +347,8 @@ final class GatehouseInterceptor implements ServerInterceptor {
     if (policy.mode() == Mode.PUBLIC) {
       return Decision.PUBLIC;
     }
-    IncomingCall request = IncomingCall.of(method, headers, call.getAttributes());
+    IncomingCall request =
+        built != null ? built : IncomingCall.of(method, headers, call.getAttributes());
     Decision screened = screen(request);
     if (screened != null) {
       return screened;

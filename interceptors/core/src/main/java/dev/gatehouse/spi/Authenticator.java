@@ -56,6 +56,21 @@ public interface Authenticator extends AutoCloseable {
     return false;
   }
 
+  /**
+   * Whether {@link #authenticate} of {@code request} might have to wait right now for something
+   * fetched in the background (a key set not cached yet, or an unknown {@code kid} that would
+   * trigger a refresh). Answered without fetching and without blocking. When any authenticator the
+   * method's mode calls for answers true, the chain does not decide on the calling thread (a
+   * transport event loop on a {@code directExecutor()} server): it runs the very same decision on a
+   * Gatehouse thread and holds the call meanwhile. When in doubt answer true: deferring is always
+   * safe, only slower. Must be cheap (it runs on every checked call, before {@link #authenticate}),
+   * must not allocate on a cache hit, and never throw; a throw counts as true. The default never
+   * waits.
+   */
+  default boolean mayWaitForKeys(IncomingCall request) {
+    return false;
+  }
+
   /** Releases background resources (refresh threads, HTTP clients). */
   @Override
   default void close() {}

@@ -151,6 +151,12 @@ public final class SignedTokenTrustSource
     return issuers.keySet();
   }
 
+  /** True when the token's key set has no usable cached keys or lacks its {@code kid}. */
+  @Override
+  public boolean mayWaitForKeys(IncomingCall request) {
+    return verifier.mayWaitForKeys(request, header);
+  }
+
   @Override
   public AuthResult authenticate(IncomingCall request) {
     JwtVerification v = verifier.verifyBearer(request, header);

@@ -127,6 +127,12 @@ public final class SpiffeJwtTrustSource
     return bundles;
   }
 
+  /** True when the token's key set has no usable cached keys or lacks its {@code kid}. */
+  @Override
+  public boolean mayWaitForKeys(IncomingCall request) {
+    return verifier.mayWaitForKeys(request, header);
+  }
+
   @Override
   public AuthResult authenticate(IncomingCall request) {
     JwtVerification v = verifier.verifyBearer(request, header);

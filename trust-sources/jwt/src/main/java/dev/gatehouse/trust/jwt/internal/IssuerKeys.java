@@ -68,6 +68,14 @@ final class IssuerKeys {
     return cache.select(kid, alg, now);
   }
 
+  /**
+   * Whether {@link #select} for {@code kid} and {@code alg} at {@code now} might wait for a key
+   * fetch; never fetches or blocks (see {@link KeyCache#mayWait}).
+   */
+  boolean mayWait(String kid, String alg, long now) {
+    return cache.mayWait(kid, alg, now);
+  }
+
   /** The most callers that were ever blocked at once on a key fetch of this set (tests). */
   int peakBlocked() {
     return cache.peakBlocked();

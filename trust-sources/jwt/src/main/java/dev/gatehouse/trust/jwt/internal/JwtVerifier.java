@@ -146,6 +146,54 @@ public final class JwtVerifier implements AutoCloseable {
   }
 
   /**
+   * Whether {@link #verifyBearer} of {@code request} might have to wait for a key fetch right now,
+   * judged without fetching and without blocking (the chain then decides the call off the calling
+   * thread). False for a token served from the verified-token cache under a key set that holds its
+   * keys (the hot path: one cache lookup), for anything that is not one well-formed bearer JWT
+   * naming a configured key set (refused without any fetch), and for a key set whose cached keys
+   * hold the token's {@code kid}. True when the key set has no usable cached keys, or lacks the
+   * {@code kid} while a refresh is in flight or allowed, and on any doubt. Never throws.
+   */
+  public boolean mayWaitForKeys(IncomingCall request, String header) {
+    try {
+      List<String> values = request.headerValues(header);
+      if (values.size() != 1) {
+        return false;
+      }
+      String value = values.get(0);
+      int start = BearerToken.tokenStart(value);
+      if (start < 0) {
+        return false;
+      }
+      long now = settings.clock().millis();
+      if (tokens != null) {
+        VerifiedTokenCache.Entry e = tokens.get(value, start);
+        if (e != null && now >= e.validFromMillis && now < e.validUntilMillis) {
+          return !e.keys.cache.stillServes(e.kid, e.key, now) && e.keys.mayWait(e.kid, e.alg, now);
+        }
+      }
+      CompactJws raw;
+      try {
+        raw = CompactJws.parse(value.substring(start), settings.maxTokenBytes(), true);
+      } catch (CompactJws.Malformed e) {
+        return false;
+      }
+      if (headers.check(raw.header).isPresent()) {
+        return false;
+      }
+      String alg = (String) raw.header.get("alg");
+      String kid = (String) raw.header.get("kid");
+      KeySelection chosen = keys.select(raw.payload);
+      if (!chosen.isFound() || !chosen.keys.algorithms.contains(alg)) {
+        return false;
+      }
+      return chosen.keys.mayWait(kid, alg, now);
+    } catch (RuntimeException e) {
+      return true;
+    }
+  }
+
+  /**
    * Whether the bearer token in {@code header} names, unverified, one of this verifier's issuers in
    * {@code iss}. For wording a log line only (see {@code Authenticator.recognizes}); never for a
    * decision. False for anything that is not one well-formed bearer JWT; never throws.

@@ -80,7 +80,8 @@ final class KeyCache {
   private long nextAttempt = Long.MIN_VALUE;
   private long lastSuccess = Long.MIN_VALUE;
   // Until when the cache layer holds a set (so a read cannot block); tracked on the same times.
-  private long cachedUntil = Long.MIN_VALUE;
+  // Written holding pacing; volatile so that the readiness checks read it without the lock.
+  private volatile long cachedUntil = Long.MIN_VALUE;
   private final Semaphore permits = new Semaphore(MAX_BLOCKED);
 
   private CompletableFuture<Void> inflight;
@@ -258,6 +259,35 @@ final class KeyCache {
     return second.retry ? Lookup.rejected(second.reason, second.detail, false) : second;
   }
 
+  /**
+   * Whether {@link #select} for {@code kid} and {@code alg} at {@code now} might wait for a fetch
+   * or refresh, judged without fetching and without blocking: no usable cached set, or a {@code
+   * kid} (or a kid-less algorithm) the cached set lacks while a refresh is in flight or allowed. A
+   * cached set that has the key, an in-memory set and a rate-limited refresh never wait. On any
+   * doubt (the cached set cannot be read) true: the caller then decides off its own thread, which
+   * is always safe.
+   */
+  boolean mayWait(String kid, String alg, long now) {
+    if (keys.kind() == KeySource.Kind.STATIC) {
+      return false;
+    }
+    if (mayBlock(now)) {
+      return true;
+    }
+    Lookup first;
+    try {
+      first = pick(source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null), kid, alg);
+    } catch (KeySourceException | RuntimeException e) {
+      return true;
+    }
+    if (!first.retry) {
+      return false;
+    }
+    synchronized (this) {
+      return inflight != null || now >= nextRefreshAllowed;
+    }
+  }
+
   private Lookup tooManyWaiting() {
     return Lookup.unavailable(
         "keys of issuer "
@@ -269,8 +299,29 @@ final class KeyCache {
 
   /** Whether reading the cached set at {@code now} may have to fetch (and so block). */
   private boolean mayBlock(long now) {
-    synchronized (pacing) {
-      return now >= cachedUntil;
+    return now >= cachedUntil;
+  }
+
+  /**
+   * Whether the cached set, readable at {@code now} without a fetch, still serves exactly {@code
+   * key} for {@code kid} (the hot-path readiness check of a verified-token cache entry: no
+   * allocation). False for a kid-less token and on any doubt; the caller then asks {@link
+   * #mayWait}.
+   */
+  boolean stillServes(String kid, JWK key, long now) {
+    if (kid == null) {
+      return false;
+    }
+    if (keys.kind() != KeySource.Kind.STATIC && mayBlock(now)) {
+      return false;
+    }
+    try {
+      JWKSet set = source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
+      @SuppressWarnings("ReferenceEquality") // identity on purpose, as the verified-token cache
+      boolean same = set.getKeyByKeyId(kid) == key;
+      return same;
+    } catch (KeySourceException | RuntimeException e) {
+      return false;
     }
   }
 
