@@ -57,7 +57,8 @@ import java.util.logging.Logger;
  *     .addBundle("partner.example", agent.bundles())       // federated through the agent
  *     .allowTrustDomain("example.org", Set.of("internal"), Set.of())
  *     .build();
- * agent.addSvidListener(svid -> tls.update(svid.chainArray(), svid.privateKey()));
+ * ServerCredentials tls = SpiffeTls.server(WorkloadX509Material.of(agent, Duration.ofSeconds(30)))
+ *     .build();                                            // rotating mTLS material
  * }</pre>
  *
  * <p>Only java-spiffe-core's generated Workload API stubs are used; nothing the agent sends is

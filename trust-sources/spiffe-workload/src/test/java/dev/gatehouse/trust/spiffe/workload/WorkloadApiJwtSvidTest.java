@@ -114,7 +114,7 @@ class WorkloadApiJwtSvidTest {
 
   private String svid(String subject, String audience) {
     ECKey key = signer.get();
-    if (key == key2) {
+    if (key.getKeyID().equals(key2.getKeyID())) {
       issuedByKey2.incrementAndGet();
     }
     long now = Instant.now().getEpochSecond();
