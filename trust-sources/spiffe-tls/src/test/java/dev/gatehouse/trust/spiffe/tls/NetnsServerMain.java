@@ -37,18 +37,18 @@ import java.util.concurrent.atomic.AtomicReference;
  * once both ports listen; runs until killed.
  */
 public final class NetnsServerMain {
-  static final int MTLS_PORT = 8443;
+  public static final int MTLS_PORT = 8443;
   static final int PLAIN_PORT = 8080;
-  static final String TD = "example.org";
-  static final String SERVER_ID = "spiffe://example.org/ns/trips/sa/trips";
-  static final String WORKER = "spiffe://example.org/ns/trips/sa/worker";
+  public static final String TD = "example.org";
+  public static final String SERVER_ID = "spiffe://example.org/ns/trips/sa/trips";
+  public static final String WORKER = "spiffe://example.org/ns/trips/sa/worker";
   static final String JWT_CALLER = "spiffe://example.org/ns/trips/sa/jwt-caller";
   static final String MESH_CALLER = "spiffe://example.org/ns/trips/sa/mesh-caller";
-  static final Metadata.Key<String> SUBJECT =
+  public static final Metadata.Key<String> SUBJECT =
       Metadata.Key.of("x-seen-subject", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> SOURCE =
+  public static final Metadata.Key<String> SOURCE =
       Metadata.Key.of("x-seen-source", Metadata.ASCII_STRING_MARSHALLER);
-  static final Metadata.Key<String> PEER =
+  public static final Metadata.Key<String> PEER =
       Metadata.Key.of("x-seen-peer", Metadata.ASCII_STRING_MARSHALLER);
 
   private NetnsServerMain() {}
@@ -113,7 +113,7 @@ public final class NetnsServerMain {
   }
 
   /** Adds what Gatehouse decided to the response headers (runs inside the chain). */
-  private static final class SeenHeaders implements ServerInterceptor {
+  public static final class SeenHeaders implements ServerInterceptor {
     @Override
     public <ReqT, RespT> ServerCall.Listener<ReqT> interceptCall(
         ServerCall<ReqT, RespT> call, Metadata headers, ServerCallHandler<ReqT, RespT> next) {

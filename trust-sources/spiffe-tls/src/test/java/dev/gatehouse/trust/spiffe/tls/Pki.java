@@ -33,29 +33,30 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * Test PKI generated in the test (EC P-256, in memory and temp files only): CAs per trust domain,
  * X.509-SVIDs (both EKUs, as SPIRE issues them), leaves without a URI SAN, and PEM files in the
- * layouts SVID helpers write.
+ * layouts SVID helpers write. Shared with gatehouse-spiffe-workload's tests through this module's
+ * test-jar.
  */
-final class Pki {
+public final class Pki {
   private static final AtomicLong SERIAL = new AtomicLong(5000);
 
   private Pki() {}
 
   /** A certificate with its key; {@code chain} is what its holder presents (leaf first). */
-  record Issued(X509Certificate cert, PrivateKey key, List<X509Certificate> chain) {}
+  public record Issued(X509Certificate cert, PrivateKey key, List<X509Certificate> chain) {}
 
   /** A self-signed root CA for {@code trustDomain}. */
-  static Issued ca(String trustDomain) {
+  public static Issued ca(String trustDomain) {
     return issue(
         null, "CN=ca " + trustDomain + " " + SERIAL.get(), true, "spiffe://" + trustDomain, null);
   }
 
   /** An X.509-SVID for {@code spiffeId}, also valid for IP 127.0.0.1. */
-  static Issued svid(Issued ca, String spiffeId) {
+  public static Issued svid(Issued ca, String spiffeId) {
     return issue(ca, "CN=svid " + SERIAL.get(), false, spiffeId, null);
   }
 
   /** A leaf with only a DNS SAN: a certificate without a SPIFFE ID. */
-  static Issued dnsOnly(Issued ca, String dns) {
+  public static Issued dnsOnly(Issued ca, String dns) {
     return issue(ca, "CN=dns " + SERIAL.get(), false, null, dns);
   }
 
@@ -115,7 +116,7 @@ final class Pki {
   }
 
   /** PEM of certificates. */
-  static String pem(List<X509Certificate> certs) {
+  public static String pem(List<X509Certificate> certs) {
     StringBuilder out = new StringBuilder();
     Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
     for (X509Certificate c : certs) {
@@ -131,7 +132,7 @@ final class Pki {
   }
 
   /** PKCS#8 PEM ({@code PRIVATE KEY}), as SPIRE's helper writes it. */
-  static String pkcs8(PrivateKey key) {
+  public static String pkcs8(PrivateKey key) {
     Base64.Encoder b64 = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
     return "-----BEGIN PRIVATE KEY-----\n"
         + b64.encodeToString(key.getEncoded())
@@ -142,7 +143,7 @@ final class Pki {
    * SEC1 PEM ({@code EC PRIVATE KEY}) with the named curve in its parameters, as Go's
    * MarshalECPrivateKey and OpenSSL's traditional form write a P-256 key.
    */
-  static String sec1(PrivateKey key) {
+  public static String sec1(PrivateKey key) {
     try {
       byte[] der =
           new org.bouncycastle.asn1.sec.ECPrivateKey(
@@ -160,19 +161,19 @@ final class Pki {
   }
 
   /** Writes {@code text} to {@code file} in place (not atomically), as some helpers do. */
-  static void write(Path file, String text) throws IOException {
+  public static void write(Path file, String text) throws IOException {
     Files.writeString(file, text, StandardCharsets.US_ASCII);
   }
 
   /** Writes {@code text} via a temp file and rename, as atomic writers do. */
-  static void writeAtomically(Path file, String text) throws IOException {
+  public static void writeAtomically(Path file, String text) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     Files.writeString(tmp, text, StandardCharsets.US_ASCII);
     Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
   }
 
   /** Writes the spiffe-helper layout into {@code dir}: svid.pem, svid_key.pem, svid_bundle.pem. */
-  static void writeHelperLayout(Path dir, Issued svid, List<X509Certificate> bundle)
+  public static void writeHelperLayout(Path dir, Issued svid, List<X509Certificate> bundle)
       throws IOException {
     writeAtomically(dir.resolve(SvidFiles.HELPER_CERTIFICATE), pem(svid.chain()));
     writeAtomically(dir.resolve(SvidFiles.HELPER_KEY), pkcs8(svid.key()));

@@ -57,7 +57,8 @@ import java.util.logging.Logger;
  *     .addBundle("partner.example", agent.bundles())       // federated through the agent
  *     .allowTrustDomain("example.org", Set.of("internal"), Set.of())
  *     .build();
- * agent.addSvidListener(svid -> tls.update(svid.chainArray(), svid.privateKey()));
+ * ServerCredentials tls = SpiffeTls.server(WorkloadX509Material.of(agent, Duration.ofSeconds(30)))
+ *     .build();                                            // rotating mTLS material
  * }</pre>
  *
  * <p>Only java-spiffe-core's generated Workload API stubs are used; nothing the agent sends is
@@ -86,8 +87,9 @@ public final class WorkloadApiFeed implements AutoCloseable {
   private final TrustBundleSet bundles = TrustBundleSet.create();
   private final ScheduledExecutorService retries;
   private final List<Consumer<WorkloadSvid>> svidListeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<X509Context>> contextListeners = new CopyOnWriteArrayList<>();
   private final Duration jwtFetchTimeout;
-  private volatile WorkloadSvid svid;
+  private volatile X509Context context;
   private volatile boolean closed;
   private long x509Retry = INITIAL_RETRY_MILLIS; // retries thread and stream callbacks, serial
   private long jwtRetry = INITIAL_RETRY_MILLIS;
@@ -137,7 +139,8 @@ public final class WorkloadApiFeed implements AutoCloseable {
 
   /** The workload's current X.509-SVID, once the first X.509 context arrived. */
   public Optional<WorkloadSvid> svid() {
-    return Optional.ofNullable(svid);
+    X509Context now = context;
+    return Optional.ofNullable(now == null ? null : now.svid());
   }
 
   /**
@@ -147,10 +150,36 @@ public final class WorkloadApiFeed implements AutoCloseable {
   public void addSvidListener(Consumer<WorkloadSvid> listener) {
     requireNonNull(listener, "listener");
     svidListeners.add(listener);
-    WorkloadSvid now = svid;
+    X509Context now = context;
     if (now != null) {
-      listener.accept(now);
+      listener.accept(now.svid());
     }
+  }
+
+  /**
+   * The own SVID together with every X.509 bundle of the same response (own and federated trust
+   * domains), as one value: what TLS material is built from.
+   */
+  record X509Context(WorkloadSvid svid, Map<TrustDomain, List<X509Certificate>> bundles) {
+    X509Context {
+      requireNonNull(svid, "svid");
+      bundles = Map.copyOf(bundles);
+    }
+  }
+
+  /** The current X.509 context, once the first one arrived. */
+  Optional<X509Context> x509Context() {
+    return Optional.ofNullable(context);
+  }
+
+  /**
+   * Runs {@code listener} with every new X.509 context on the feed's thread (it must not block),
+   * after {@link #svid()} and {@link #bundles()} reflect it; closing the handle removes it.
+   */
+  AutoCloseable addX509ContextListener(Consumer<X509Context> listener) {
+    requireNonNull(listener, "listener");
+    contextListeners.add(listener);
+    return () -> contextListeners.remove(listener);
   }
 
   /**
@@ -275,8 +304,17 @@ public final class WorkloadApiFeed implements AutoCloseable {
         all.put(trustDomain(e.getKey()), certificates(e.getValue(), "federated_bundles"));
       }
       WorkloadSvid next = new WorkloadSvid(id, chain, key, own);
+      X509Context nextContext = new X509Context(next, all);
       bundles.replaceX509Authorities(all);
-      svid = next;
+      context = nextContext;
+      for (Consumer<X509Context> l : contextListeners) {
+        try {
+          l.accept(nextContext);
+        } catch (RuntimeException ex) {
+          logger.warning(
+              "an X.509 context listener failed (" + ex.getClass().getSimpleName() + ")");
+        }
+      }
       for (Consumer<WorkloadSvid> l : svidListeners) {
         try {
           l.accept(next);
@@ -330,7 +368,7 @@ public final class WorkloadApiFeed implements AutoCloseable {
     if (out.isEmpty()) {
       throw new IllegalArgumentException(field + " holds no certificate");
     }
-    return out;
+    return List.copyOf(out);
   }
 
   private static PrivateKey privateKey(byte[] pkcs8) throws GeneralSecurityException {

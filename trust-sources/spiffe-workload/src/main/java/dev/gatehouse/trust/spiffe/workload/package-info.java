@@ -7,6 +7,8 @@
  * dev.gatehouse.trust.spiffe.workload.WorkloadSvid}) with change listeners, and JWT-SVIDs for
  * {@code JwtSvidCallCredentials} through {@link
  * dev.gatehouse.trust.spiffe.workload.WorkloadApiJwtSvids}. {@link
+ * dev.gatehouse.trust.spiffe.workload.WorkloadX509Material} hands the own SVID with the own and
+ * federated bundles to {@code SpiffeTls} (gatehouse-spiffe-tls) as rotating mTLS material. {@link
  * dev.gatehouse.trust.spiffe.workload.WorkloadApiBundles} serves the {@code workload_api} bundle
  * source of the configuration file.
  */

@@ -34,6 +34,7 @@ import java.util.function.Function;
 @SuppressWarnings("deprecation") // EpollEventLoopGroup: the simplest domain-socket server setup
 final class FakeWorkloadApi implements AutoCloseable {
   private final Path socket;
+  private final Object pushes = new Object(); // one onNext at a time per stream
   private final EventLoopGroup group = new EpollEventLoopGroup(1);
   private final List<StreamObserver<Workload.X509SVIDResponse>> x509Streams =
       new CopyOnWriteArrayList<>();
@@ -51,16 +52,20 @@ final class FakeWorkloadApi implements AutoCloseable {
   }
 
   void x509(Workload.X509SVIDResponse response) {
-    this.x509 = response;
-    for (StreamObserver<Workload.X509SVIDResponse> s : x509Streams) {
-      s.onNext(response);
+    synchronized (pushes) {
+      this.x509 = response;
+      for (StreamObserver<Workload.X509SVIDResponse> s : x509Streams) {
+        s.onNext(response);
+      }
     }
   }
 
   void jwt(Workload.JWTBundlesResponse response) {
-    this.jwt = response;
-    for (StreamObserver<Workload.JWTBundlesResponse> s : jwtStreams) {
-      s.onNext(response);
+    synchronized (pushes) {
+      this.jwt = response;
+      for (StreamObserver<Workload.JWTBundlesResponse> s : jwtStreams) {
+        s.onNext(response);
+      }
     }
   }
 
@@ -122,10 +127,12 @@ final class FakeWorkloadApi implements AutoCloseable {
       x509Subscriptions.incrementAndGet();
       ((ServerCallStreamObserver<Workload.X509SVIDResponse>) out)
           .setOnCancelHandler(() -> x509Streams.remove(out));
-      x509Streams.add(out);
-      Workload.X509SVIDResponse now = x509;
-      if (now != null) {
-        out.onNext(now);
+      synchronized (pushes) {
+        x509Streams.add(out);
+        Workload.X509SVIDResponse now = x509;
+        if (now != null) {
+          out.onNext(now);
+        }
       }
     }
 
@@ -134,10 +141,12 @@ final class FakeWorkloadApi implements AutoCloseable {
         Workload.JWTBundlesRequest request, StreamObserver<Workload.JWTBundlesResponse> out) {
       ((ServerCallStreamObserver<Workload.JWTBundlesResponse>) out)
           .setOnCancelHandler(() -> jwtStreams.remove(out));
-      jwtStreams.add(out);
-      Workload.JWTBundlesResponse now = jwt;
-      if (now != null) {
-        out.onNext(now);
+      synchronized (pushes) {
+        jwtStreams.add(out);
+        Workload.JWTBundlesResponse now = jwt;
+        if (now != null) {
+          out.onNext(now);
+        }
       }
     }
 
