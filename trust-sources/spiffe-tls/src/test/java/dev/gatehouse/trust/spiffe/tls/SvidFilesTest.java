@@ -87,7 +87,7 @@ class SvidFilesTest {
     Issued svid = Pki.svid(CA, WORKER);
     Pki.write(dir.resolve("tls.crt"), Pki.pem(svid.chain()));
     String sec1 = Pki.sec1(svid.key());
-    assertTrue(sec1.contains("BEGIN EC PRIVATE KEY"), sec1.substring(0, 40));
+    assertTrue(sec1.startsWith("-----BEGIN " + Pki.SEC1_LABEL + "-----"), sec1.substring(0, 40));
     Pki.write(dir.resolve("tls.key"), sec1);
     Pki.write(dir.resolve("ca.crt"), Pki.pem(List.of(CA.cert())));
     try (SvidFiles files = SvidFiles.certManagerCsi(dir).build()) {
@@ -139,7 +139,7 @@ class SvidFilesTest {
       for (String w : warnings) {
         assertFalse(
             w.contains(keyBase64.substring(0, 40)) || w.contains(nextKeyBase64.substring(0, 40)));
-        assertFalse(w.contains("PRIVATE KEY-----"), w);
+        assertFalse(w.contains(Pki.PKCS8_LABEL), w);
       }
 
       // The key follows: the consistent set is applied.
