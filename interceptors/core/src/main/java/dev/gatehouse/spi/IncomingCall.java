@@ -33,6 +33,11 @@ public final class IncomingCall {
 
   private Memo[] memo;
 
+  /** Values authenticators kept for this call: owner, value, owner, value, ... */
+  private static final int KEPT_OWNERS = 4;
+
+  private Object[] kept;
+
   private IncomingCall(
       String fullMethodName, Metadata headers, SocketAddress remoteAddress, SSLSession ssl) {
     this.fullMethodName = fullMethodName;
@@ -125,6 +130,48 @@ public final class IncomingCall {
 
   /** One header's values, read once. */
   private record Memo(String name, List<String> values) {}
+
+  /**
+   * What {@code owner} kept for this call with {@link #keep}, or null. Lets an authenticator that
+   * looks the call's credential up in {@link Authenticator#mayWaitForKeys} read that lookup again
+   * in {@link Authenticator#authenticate} instead of repeating it. Owners are compared by identity,
+   * so an authenticator that keys by an object of its own never sees another's value.
+   */
+  public Object kept(Object owner) {
+    requireNonNull(owner, "owner");
+    Object[] slots = kept;
+    if (slots != null) {
+      for (int i = 0; i < slots.length; i += 2) {
+        if (slots[i] == owner) {
+          return slots[i + 1];
+        }
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Keeps {@code value} under {@code owner} for the rest of this call, replacing what the owner
+   * kept before. At most four owners keep values in one call; a further owner's value is not kept
+   * ({@link #kept} then answers null and the owner repeats its work). What is kept is never read by
+   * Gatehouse, never logged and gone with the call; keep only what the owner would recompute from
+   * this call anyway, and check on reading that it still applies.
+   */
+  public void keep(Object owner, Object value) {
+    requireNonNull(owner, "owner");
+    Object[] slots = kept;
+    if (slots == null) {
+      slots = new Object[2 * KEPT_OWNERS];
+      kept = slots;
+    }
+    for (int i = 0; i < slots.length; i += 2) {
+      if (slots[i] == null || slots[i] == owner) {
+        slots[i + 1] = value;
+        slots[i] = owner;
+        return;
+      }
+    }
+  }
 
   /**
    * The single value of a header.

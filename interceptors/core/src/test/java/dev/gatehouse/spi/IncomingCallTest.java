@@ -69,4 +69,31 @@ class IncomingCallTest {
     assertThrows(UnsupportedOperationException.class, () -> c.headerValues("x-b").clear());
     assertEquals(List.of("1", "2"), c.headerValues("x-a"));
   }
+
+  @Test
+  void kept_byOwnerIdentity_neverAnotherOwnersValue() {
+    IncomingCall c = call(new Metadata());
+    Object a = new Object();
+    Object b = new Object();
+    assertEquals(null, c.kept(a));
+    c.keep(a, "for a");
+    assertEquals("for a", c.kept(a));
+    assertEquals(null, c.kept(b), "another owner sees nothing");
+    c.keep(a, "again");
+    assertEquals("again", c.kept(a), "an owner's second value replaces its first");
+  }
+
+  @Test
+  void keep_beyondFourOwners_notKeptAndTheOthersUntouched() {
+    IncomingCall c = call(new Metadata());
+    Object[] owners = {new Object(), new Object(), new Object(), new Object(), new Object()};
+    for (int i = 0; i < owners.length; i++) {
+      c.keep(owners[i], i);
+    }
+    for (int i = 0; i < 4; i++) {
+      assertEquals(i, c.kept(owners[i]));
+    }
+    assertEquals(null, c.kept(owners[4]), "a fifth owner repeats its work");
+    assertThrows(NullPointerException.class, () -> c.keep(null, "x"));
+  }
 }

@@ -25,6 +25,17 @@ final class BearerToken {
    * #parse}; -1 when {@link #parse} would give nothing. Copies nothing.
    */
   static int tokenStart(String headerValue) {
+    int start = schemeEnd(headerValue);
+    return start < 0 || !tokenCharsValid(headerValue, start) ? -1 : start;
+  }
+
+  /**
+   * Where the token would start after the scheme, checking only the scheme ({@code Bearer} in any
+   * case, one space) and that something follows it: -1 otherwise. The characters after it are not
+   * checked; see {@link #tokenCharsValid}. (A verified-token cache hit skips that scan: a token
+   * equal to a cached one has only the characters of a token that passed it.)
+   */
+  static int schemeEnd(String headerValue) {
     if (headerValue == null || headerValue.length() <= SCHEME.length() + 1) {
       return -1;
     }
@@ -32,13 +43,17 @@ final class BearerToken {
         || headerValue.charAt(SCHEME.length()) != ' ') {
       return -1;
     }
-    int start = SCHEME.length() + 1;
+    return SCHEME.length() + 1;
+  }
+
+  /** Whether {@code headerValue} from {@code start} on has no whitespace, control or non-ASCII. */
+  static boolean tokenCharsValid(String headerValue, int start) {
     for (int i = start, n = headerValue.length(); i < n; i++) {
       char c = headerValue.charAt(i);
       if (c <= 0x20 || c >= 0x7f) {
-        return -1;
+        return false;
       }
     }
-    return start;
+    return true;
   }
 }

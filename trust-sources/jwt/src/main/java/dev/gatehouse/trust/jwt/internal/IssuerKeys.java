@@ -1,6 +1,7 @@
 package dev.gatehouse.trust.jwt.internal;
 
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
 import dev.gatehouse.spi.Reason;
 import java.util.List;
 
@@ -21,32 +22,38 @@ final class IssuerKeys {
   final List<String> algorithms;
   final KeyCache cache;
 
-  /** The outcome of a key lookup: a key, or a reason why there is none. */
+  /**
+   * The outcome of a key lookup: a key and the (immutable) key set object it was picked from, or a
+   * reason why there is none.
+   */
   static final class Lookup {
     final JWK key;
+    final JWKSet from;
     final Reason reason;
     final String detail;
     final boolean unavailable;
     final boolean retry;
 
-    private Lookup(JWK key, Reason reason, String detail, boolean unavailable, boolean retry) {
+    private Lookup(
+        JWK key, JWKSet from, Reason reason, String detail, boolean unavailable, boolean retry) {
       this.key = key;
+      this.from = from;
       this.reason = reason;
       this.detail = detail;
       this.unavailable = unavailable;
       this.retry = retry;
     }
 
-    static Lookup found(JWK key) {
-      return new Lookup(key, Reason.OK, "", false, false);
+    static Lookup found(JWK key, JWKSet from) {
+      return new Lookup(key, from, Reason.OK, "", false, false);
     }
 
     static Lookup rejected(Reason reason, String detail, boolean retry) {
-      return new Lookup(null, reason, detail, false, retry);
+      return new Lookup(null, null, reason, detail, false, retry);
     }
 
     static Lookup unavailable(String detail) {
-      return new Lookup(null, Reason.KEYS_UNAVAILABLE, detail, true, false);
+      return new Lookup(null, null, Reason.KEYS_UNAVAILABLE, detail, true, false);
     }
   }
 
@@ -66,6 +73,14 @@ final class IssuerKeys {
    */
   Lookup select(String kid, String alg, long now) {
     return cache.select(kid, alg, now);
+  }
+
+  /**
+   * Whether the key set would, at {@code now}, serve exactly the set object {@code from} without
+   * fetching: the verified-token cache's hit check (see {@link KeyCache#stillServing}).
+   */
+  boolean stillServing(JWKSet from, long now) {
+    return cache.stillServing(from, now);
   }
 
   /**

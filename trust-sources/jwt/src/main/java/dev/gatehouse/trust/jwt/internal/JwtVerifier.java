@@ -129,21 +129,35 @@ public final class JwtVerifier implements AutoCloseable {
           Reason.DUPLICATE_CREDENTIALS, "header " + header + " repeated");
     }
     String value = values.get(0);
-    int start = BearerToken.tokenStart(value);
+    int start = BearerToken.schemeEnd(value);
     if (start < 0) {
-      return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, "not a Bearer credential");
+      return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, NOT_BEARER);
     }
+    VerifiedTokenCache.TokenKey key = null;
     if (tokens != null) {
-      // A hit reads the token inside the header value: no copy of it per call.
-      JwtVerification hit = cached(value, start);
+      // A hit reads the token inside the header value: no copy of it per call. When this call's
+      // mayWaitForKeys already found the entry for this very header value, it is not looked up
+      // again (the re-checks below run regardless).
+      Probe probe = request.kept(this) instanceof Probe p && p.sameHeader(value) ? p : null;
+      if (probe != null && probe.parsed != null) {
+        // Not cached a moment ago: verified in full from the token mayWaitForKeys parsed.
+        return verifyParsed(probe.parsed, null, probe.key);
+      }
+      key = probe != null ? probe.key : new VerifiedTokenCache.TokenKey(value, start);
+      VerifiedTokenCache.Entry e = probe != null ? probe.entry : tokens.get(key);
+      JwtVerification hit = e == null ? null : recheck(e);
       if (hit != null) {
         return hit;
       }
     }
-    return tokens == null
-        ? verify(value.substring(start))
-        : verifyFully(value.substring(start), null);
+    // Not served from the cache: the token's characters are checked before anything parses it.
+    if (!BearerToken.tokenCharsValid(value, start)) {
+      return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, NOT_BEARER);
+    }
+    return tokens == null ? verify(value.substring(start)) : verifyFully(value, start, key);
   }
+
+  private static final String NOT_BEARER = "not a Bearer credential";
 
   /**
    * Whether {@link #verifyBearer} of {@code request} might have to wait for a key fetch right now,
@@ -161,22 +175,33 @@ public final class JwtVerifier implements AutoCloseable {
         return false;
       }
       String value = values.get(0);
-      int start = BearerToken.tokenStart(value);
+      int start = BearerToken.schemeEnd(value);
       if (start < 0) {
         return false;
       }
       long now = settings.clock().millis();
+      VerifiedTokenCache.TokenKey key = null;
       if (tokens != null) {
-        VerifiedTokenCache.Entry e = tokens.get(value, start);
+        key = new VerifiedTokenCache.TokenKey(value, start);
+        VerifiedTokenCache.Entry e = tokens.get(key);
         if (e != null && now >= e.validFromMillis && now < e.validUntilMillis) {
-          return !e.keys.cache.stillServes(e.kid, e.key, now) && e.keys.mayWait(e.kid, e.alg, now);
+          // verifyBearer of this call takes the entry from here instead of a second lookup.
+          request.keep(this, new Probe(value, key, e, null));
+          return !e.keys.stillServing(e.from, now) && e.keys.mayWait(e.kid, e.alg, now);
         }
+      }
+      if (!BearerToken.tokenCharsValid(value, start)) {
+        return false;
       }
       CompactJws raw;
       try {
         raw = CompactJws.parse(value.substring(start), settings.maxTokenBytes(), true);
       } catch (CompactJws.Malformed e) {
         return false;
+      }
+      if (tokens != null) {
+        // verifyBearer of this call verifies this parse instead of parsing the token again.
+        request.keep(this, new Probe(value, key, null, raw));
       }
       if (headers.check(raw.header).isPresent()) {
         return false;
@@ -238,6 +263,20 @@ public final class JwtVerifier implements AutoCloseable {
   }
 
   /**
+   * {@link #verifyFully} of the token {@code value.substring(start)} (a bearer header value),
+   * cached under {@code key} (the header value's own key) when it verifies.
+   */
+  private JwtVerification verifyFully(String value, int start, VerifiedTokenCache.TokenKey key) {
+    CompactJws raw;
+    try {
+      raw = CompactJws.parse(value.substring(start), settings.maxTokenBytes(), true);
+    } catch (CompactJws.Malformed e) {
+      return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, e.getMessage());
+    }
+    return verifyParsed(raw, null, key);
+  }
+
+  /**
    * The cached result of exactly {@code token} if it still holds: the clock inside the token's
    * window (with the skew), and the key set still serving the very key object it verified under for
    * its {@code kid} (a JWKS refresh brings new key objects, a rotation or removal another key or
@@ -249,12 +288,37 @@ public final class JwtVerifier implements AutoCloseable {
 
   /** {@link #cached(String)} of the token {@code text.substring(from)}, without copying it. */
   private JwtVerification cached(String text, int from) {
-    VerifiedTokenCache.Entry e = tokens.get(text, from);
-    if (e == null) {
-      return null;
+    VerifiedTokenCache.Entry e = tokens.get(new VerifiedTokenCache.TokenKey(text, from));
+    return e == null ? null : recheck(e);
+  }
+
+  /**
+   * What {@link #mayWaitForKeys} found for one header value of one call, kept on the call for
+   * {@link #verifyBearer}: the cache entry (still re-checked there: only the lookup is saved), or,
+   * when the token was not cached, its parse (then verified in full: only the parse is saved).
+   */
+  private record Probe(
+      String header,
+      VerifiedTokenCache.TokenKey key,
+      VerifiedTokenCache.Entry entry,
+      CompactJws parsed) {
+    /** Whether {@code value} is the very header value the lookup was made for. */
+    @SuppressWarnings("ReferenceEquality") // the call's memoized header string, not its contents
+    boolean sameHeader(String value) {
+      return header == value;
     }
+  }
+
+  /** The entry's result if its re-checks pass at this moment; otherwise drops it, null. */
+  private JwtVerification recheck(VerifiedTokenCache.Entry e) {
     long now = settings.clock().millis();
     if (now >= e.validFromMillis && now < e.validUntilMillis) {
+      // The key set still serves the very set object the key was picked from (volatile reads
+      // only); otherwise the full lookup decides whether it still serves the very key object.
+      if (e.keys.stillServing(e.from, now)) {
+        tokens.recordHit();
+        return e.result;
+      }
       IssuerKeys.Lookup lookup = e.keys.select(e.kid, e.alg, now);
       @SuppressWarnings("ReferenceEquality") // identity on purpose: see above
       boolean sameKey = lookup.key == e.key;
@@ -274,6 +338,16 @@ public final class JwtVerifier implements AutoCloseable {
     } catch (CompactJws.Malformed e) {
       return JwtVerification.rejected(Reason.MALFORMED_CREDENTIALS, e.getMessage());
     }
+    return verifyParsed(raw, fixedKeySet, null);
+  }
+
+  /**
+   * {@link #verifyFully} from the framing on, for a token already parsed; a verified token is
+   * cached under {@code key} (null: a key of the token itself).
+   */
+  private JwtVerification verifyParsed(
+      CompactJws raw, String fixedKeySet, VerifiedTokenCache.TokenKey key) {
+    String token = raw.token;
     Optional<JwtVerification> badHeader = headers.check(raw.header);
     if (badHeader.isPresent()) {
       return badHeader.get();
@@ -318,7 +392,7 @@ public final class JwtVerifier implements AutoCloseable {
       }
     }
     try {
-      return checkSignatureAndClaims(raw, fixedKeySet, set, chosen, lookup.key, alg, kid);
+      return checkSignatureAndClaims(raw, fixedKeySet, set, chosen, lookup, alg, kid, key);
     } finally {
       release(token, mine);
     }
@@ -336,9 +410,11 @@ public final class JwtVerifier implements AutoCloseable {
       String fixedKeySet,
       IssuerKeys set,
       KeySelection chosen,
-      JWK key,
+      IssuerKeys.Lookup lookup,
       String alg,
-      String kid) {
+      String kid,
+      VerifiedTokenCache.TokenKey cacheKey) {
+    JWK key = lookup.key;
     String name = set.issuer;
     String who = chosen.label + name + " kid " + (kid == null ? "-" : LogSafe.quote(kid));
     try {
@@ -376,7 +452,15 @@ public final class JwtVerifier implements AutoCloseable {
             alg,
             who);
     if (tokens != null && result.isVerified()) {
-      remember(raw, result, set, kid, alg, key, skewSeconds);
+      remember(
+          cacheKey != null ? cacheKey : new VerifiedTokenCache.TokenKey(raw.token, 0),
+          raw,
+          result,
+          set,
+          kid,
+          alg,
+          lookup,
+          skewSeconds);
     }
     return result;
   }
@@ -388,12 +472,13 @@ public final class JwtVerifier implements AutoCloseable {
    * arithmetic cannot overflow).
    */
   private void remember(
+      VerifiedTokenCache.TokenKey cacheKey,
       CompactJws raw,
       JwtVerification result,
       IssuerKeys set,
       String kid,
       String alg,
-      JWK key,
+      IssuerKeys.Lookup lookup,
       long skewSeconds) {
     VerifiedJwt jwt = result.token();
     long until = (jwt.expiry().getEpochSecond() + skewSeconds) * 1000L;
@@ -406,7 +491,8 @@ public final class JwtVerifier implements AutoCloseable {
       from = Math.max(from, (jwt.issuedAt().get().getEpochSecond() - skewSeconds) * 1000L);
     }
     tokens.put(
-        new VerifiedTokenCache.Entry(raw.token, result, set, kid, alg, key, from, until),
+        new VerifiedTokenCache.Entry(
+            cacheKey, result, set, kid, alg, lookup.key, lookup.from, from, until),
         settings.clock().millis());
   }
 

@@ -82,6 +82,11 @@ final class KeyCache {
   // Until when the cache layer holds a set (so a read cannot block); tracked on the same times.
   // Written holding pacing; volatile so that the readiness checks read it without the lock.
   private volatile long cachedUntil = Long.MIN_VALUE;
+  // The set object the last successful fetch handed to the cache layer (the filtered set); written
+  // holding pacing BEFORE the set travels up to the cache layer, so once any read of the cache can
+  // return a new set, this field already names it. Null until the first fetch; for an in-memory
+  // set, that set. Not used for a live set (read from its supplier instead).
+  private volatile JWKSet lastFetched;
   private final Semaphore permits = new Semaphore(MAX_BLOCKED);
 
   private CompletableFuture<Void> inflight;
@@ -134,6 +139,7 @@ final class KeyCache {
             public void close() {}
           };
       this.jwkSource = new JWKSetBasedJWKSource<>(source);
+      this.lastFetched = fixed;
       this.cachedUntil = Long.MAX_VALUE;
       return;
     }
@@ -303,26 +309,31 @@ final class KeyCache {
   }
 
   /**
-   * Whether the cached set, readable at {@code now} without a fetch, still serves exactly {@code
-   * key} for {@code kid} (the hot-path readiness check of a verified-token cache entry: no
-   * allocation). False for a kid-less token and on any doubt; the caller then asks {@link
-   * #mayWait}.
+   * Whether a read of this key set at {@code now} would return exactly the set object {@code from}
+   * without fetching: the hit check of the verified-token cache, which keeps the set a token's key
+   * was picked from. Sets are immutable, so the same set object still serves the same key object
+   * for the token's {@code kid} (the full lookup's answer) and nothing else needs re-checking; any
+   * fetch that brings a set (a refresh, a rotation, a removal) changes the object first (see {@code
+   * lastFetched}). Only volatile reads, no lock, no allocation. False on any doubt (no set cached,
+   * the cached window over, a live set that cannot be read): the caller then does the full lookup.
    */
-  boolean stillServes(String kid, JWK key, long now) {
-    if (kid == null) {
+  boolean stillServing(JWKSet from, long now) {
+    if (from == null || now >= cachedUntil) {
       return false;
     }
-    if (keys.kind() != KeySource.Kind.STATIC && mayBlock(now)) {
-      return false;
+    JWKSet current;
+    if (keys.kind() == KeySource.Kind.LIVE) {
+      try {
+        current = source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
+      } catch (KeySourceException | RuntimeException e) {
+        return false;
+      }
+    } else {
+      current = lastFetched;
     }
-    try {
-      JWKSet set = source.getJWKSet(JWKSetCacheRefreshEvaluator.noRefresh(), now, null);
-      @SuppressWarnings("ReferenceEquality") // identity on purpose, as the verified-token cache
-      boolean same = set.getKeyByKeyId(kid) == key;
-      return same;
-    } catch (KeySourceException | RuntimeException e) {
-      return false;
-    }
+    @SuppressWarnings("ReferenceEquality") // identity on purpose: a new fetch is a new object
+    boolean same = current == from;
+    return same;
   }
 
   private Lookup pick(JWKSet set, String kid, String alg) {
@@ -345,7 +356,7 @@ final class KeyCache {
                 + alg,
             false);
       }
-      return Lookup.found(key);
+      return Lookup.found(key, set);
     }
     List<JWK> eligible = new ArrayList<>();
     for (JWK k : set.getKeys()) {
@@ -354,7 +365,7 @@ final class KeyCache {
       }
     }
     if (eligible.size() == 1) {
-      return Lookup.found(eligible.get(0));
+      return Lookup.found(eligible.get(0), set);
     }
     if (eligible.isEmpty()) {
       return Lookup.rejected(
@@ -453,6 +464,7 @@ final class KeyCache {
       try {
         JWKSet set = delegate.getJWKSet(eval, now, ctx);
         synchronized (pacing) {
+          lastFetched = set;
           failures = 0;
           lastSuccess = now;
           cachedUntil = now + CACHE_TTL_MILLIS;

@@ -1,6 +1,7 @@
 package dev.gatehouse.trust.jwt.internal;
 
 import com.nimbusds.jose.jwk.JWK;
+import com.nimbusds.jose.jwk.JWKSet;
 import java.util.ArrayDeque;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -46,13 +47,13 @@ final class VerifiedTokenCache {
 
   /** One verified token: the shared result and what a hit must re-check. */
   static final class Entry {
-    final String token;
     final TokenKey key0;
     final JwtVerification result;
     final IssuerKeys keys;
     final String kid;
     final String alg;
     final JWK key;
+    final JWKSet from;
     final long validFromMillis;
     final long validUntilMillis;
     final int weight;
@@ -60,24 +61,25 @@ final class VerifiedTokenCache {
     boolean removed; // guarded by the cache
 
     Entry(
-        String token,
+        TokenKey key0,
         JwtVerification result,
         IssuerKeys keys,
         String kid,
         String alg,
         JWK key,
+        JWKSet from,
         long validFromMillis,
         long validUntilMillis) {
-      this.token = token;
-      this.key0 = new TokenKey(token, 0);
+      this.key0 = key0;
       this.result = result;
       this.keys = keys;
       this.kid = kid;
       this.alg = alg;
       this.key = key;
+      this.from = from;
       this.validFromMillis = validFromMillis;
       this.validUntilMillis = validUntilMillis;
-      this.weight = weight(token);
+      this.weight = weight(key0.text);
     }
   }
 
@@ -104,16 +106,15 @@ final class VerifiedTokenCache {
 
   /** The entry of exactly {@code token}, marked as used, or null. Lock-free. */
   Entry get(String token) {
-    return get(token, 0);
+    return get(new TokenKey(token, 0));
   }
 
   /**
-   * The entry of exactly the token {@code text.substring(from)}, marked as used, or null; without
-   * copying the token out of {@code text} (a header value such as {@code Bearer <token>}).
-   * Lock-free.
+   * The entry of exactly the token {@code key} names, marked as used, or null; without copying the
+   * token out of its text (a header value such as {@code Bearer <token>}). Lock-free.
    */
-  Entry get(String text, int from) {
-    Entry e = entries.get(new TokenKey(text, from));
+  Entry get(TokenKey key) {
+    Entry e = entries.get(key);
     if (e != null && !e.referenced) {
       e.referenced = true;
     }
@@ -198,10 +199,23 @@ final class VerifiedTokenCache {
 
   /**
    * A token as the characters of {@code text} from {@code from} on: equal to another exactly when
-   * those characters are equal (every character compared), with the hash {@link String#hashCode()}
-   * would give the token. Lets a lookup read the token inside its header value without copying it.
+   * those characters are equal (every character compared). Lets a lookup read the token inside its
+   * header value without copying it.
+   *
+   * <p>The hash covers the length and the last {@link #HASHED_TAIL} characters only: a token ends
+   * with its signature, which differs between any two tokens an issuer signs, so the tail spreads
+   * tokens as well as the whole would, at a fraction of the cost per call. The hash only picks the
+   * bucket; equality always compares every character. Only verified tokens are ever stored, so
+   * nobody without an issuer's key can fill a bucket.
+   *
+   * <p>Equality takes {@link String#equals} (a vectorised comparison) when both keys sit at the
+   * same offset of texts of the same length, as a header value and the header value a token was
+   * cached from do; otherwise, or when that says no (the scheme written in another case), it
+   * compares the token characters one by one.
    */
   static final class TokenKey {
+    static final int HASHED_TAIL = 32;
+
     private final String text;
     private final int from;
     private final int hash;
@@ -212,8 +226,9 @@ final class VerifiedTokenCache {
       }
       this.text = text;
       this.from = from;
-      int h = 0;
-      for (int i = from, n = text.length(); i < n; i++) {
+      int n = text.length();
+      int h = n - from;
+      for (int i = Math.max(from, n - HASHED_TAIL); i < n; i++) {
         h = 31 * h + text.charAt(i);
       }
       this.hash = h;
@@ -230,6 +245,9 @@ final class VerifiedTokenCache {
       }
       if (!(o instanceof TokenKey k) || k.hash != hash || k.length() != length()) {
         return false;
+      }
+      if (k.from == from && text.equals(k.text)) {
+        return true; // same text at the same offset: the same token
       }
       return text.regionMatches(from, k.text, k.from, length());
     }

@@ -186,17 +186,48 @@ class VerifiedTokenCacheTest {
   }
 
   @Test
-  void tokenKey_equalExactlyWhenTheTokensAreEqual_withTheStringsHash() {
+  void tokenKey_equalExactlyWhenTheTokensAreEqual_withEqualHashes() {
     String token = token("alice", NOW, 300);
     VerifiedTokenCache.TokenKey bare = new VerifiedTokenCache.TokenKey(token, 0);
     VerifiedTokenCache.TokenKey inHeader =
         new VerifiedTokenCache.TokenKey("Bearer " + token, "Bearer ".length());
+    VerifiedTokenCache.TokenKey lowerScheme =
+        new VerifiedTokenCache.TokenKey("bearer " + token, "bearer ".length());
     assertEquals(bare, inHeader);
-    assertEquals(token.hashCode(), bare.hashCode());
-    assertEquals(token.hashCode(), inHeader.hashCode());
+    assertEquals(inHeader, bare);
+    assertEquals(inHeader, lowerScheme, "same token after another spelling of the scheme");
+    assertEquals(bare.hashCode(), inHeader.hashCode());
+    assertEquals(bare.hashCode(), lowerScheme.hashCode());
     assertFalse(bare.equals(new VerifiedTokenCache.TokenKey("Bearer " + token, 6)));
     assertFalse(bare.equals(new VerifiedTokenCache.TokenKey(token + "x", 0)));
     assertFalse(bare.equals(new VerifiedTokenCache.TokenKey("x" + token, 0)));
+  }
+
+  @Test
+  void tokenKey_tokensDifferingOutsideTheHashedTail_sameHashButNeverEqual() {
+    String token = token("alice", NOW, 300);
+    int middle = token.length() / 2;
+    String other =
+        token.substring(0, middle)
+            + (token.charAt(middle) == 'A' ? 'B' : 'A')
+            + token.substring(middle + 1);
+    VerifiedTokenCache.TokenKey a = new VerifiedTokenCache.TokenKey("Bearer " + token, 7);
+    VerifiedTokenCache.TokenKey b = new VerifiedTokenCache.TokenKey("Bearer " + other, 7);
+    assertEquals(a.hashCode(), b.hashCode(), "the hash reads the tail only");
+    assertFalse(a.equals(b), "equality reads every character");
+    assertFalse(b.equals(new VerifiedTokenCache.TokenKey(token, 0)));
+  }
+
+  @Test
+  void verifyBearer_cachedTokenWithAControlCharacterInserted_refusedMalformed() {
+    JwtVerifier v = verifier(new MutableClock(NOW));
+    String token = token("alice", NOW, 300);
+    assertTrue(bearer(v, "Bearer " + token).isVerified());
+    int dot = token.indexOf('.');
+    String tab = token.substring(0, dot) + "\t" + token.substring(dot);
+    JwtVerification refused = bearer(v, "Bearer " + tab);
+    assertEquals(Reason.MALFORMED_CREDENTIALS, refused.reason(), refused.toString());
+    assertEquals(0, v.cacheHits());
   }
 
   @Test
@@ -245,6 +276,123 @@ class VerifiedTokenCacheTest {
     assertTrue(v.verify(token).isVerified());
     assertEquals(2, v.signatureChecks());
     assertEquals(1, v.cacheHits());
+  }
+
+  @Test
+  void verify_cachedTokenAfterRefreshForcedByAnotherKidRemovedItsKey_refusedAtOnce()
+      throws Exception {
+    MutableClock clock = new MutableClock(NOW);
+    JwksServer jwks = JwksServer.start(new JWKSet(KEY));
+    open.add(jwks);
+    JwtVerifier v = verifier(clock, JwksSource.uri(jwks.url()), "iss", 100);
+    String token = token("alice", NOW, 3600);
+    assertTrue(v.verify(token).isVerified());
+    assertTrue(v.verify(token).isVerified());
+    assertEquals(1, v.cacheHits());
+    // Rotation: k1 leaves, k2 arrives. A token under k2 forces a refresh long before the key
+    // cache's time is up; from then on the token under k1 must not be served from the cache.
+    ECKey next = TestTokens.ecKey("k2");
+    jwks.publish(new JWKSet(next));
+    String rotated = sign(next, header("ES256", "k2"), claims("iss", "bob", "aud", NOW, 3600));
+    assertTrue(v.verify(rotated).isVerified());
+    JwtVerification after = v.verify(token);
+    assertEquals(Reason.UNKNOWN_KEY, after.reason(), after.toString());
+    assertEquals(1, v.cacheHits());
+  }
+
+  @Test
+  void verify_cachedTokenWhileKeysUnavailablePastTheOutageTolerance_refusedUnavailable()
+      throws Exception {
+    MutableClock clock = new MutableClock(NOW);
+    JwksServer jwks = JwksServer.start(new JWKSet(KEY));
+    open.add(jwks);
+    JwtVerifier v =
+        VerifierFixture.newBuilder()
+            .clock(clock)
+            .outageTolerance(Duration.ofMinutes(10))
+            .signatureCacheSize(100)
+            .addIssuer(
+                TrustedIssuer.newBuilder("iss")
+                    .keys(JwksSource.uri(jwks.url()))
+                    .audience("aud")
+                    .build())
+            .build();
+    open.add(v);
+    String token = token("alice", NOW, 3 * 3600);
+    assertTrue(v.verify(token).isVerified());
+    jwks.down(true);
+    clock.advance(Duration.ofMinutes(6)); // the key cache's time is up, the outage tolerated
+    assertTrue(v.verify(token).isVerified(), "cached keys ride out the outage");
+    clock.advance(Duration.ofMinutes(30)); // past the tolerance
+    JwtVerification after = v.verify(token);
+    assertTrue(after.isUnavailable(), after.toString());
+  }
+
+  @Test
+  void verify_liveKeySetChangedWithoutTheKey_cachedTokenRefusedAtOnce() {
+    MutableClock clock = new MutableClock(NOW);
+    java.util.concurrent.atomic.AtomicReference<JWKSet> live =
+        new java.util.concurrent.atomic.AtomicReference<>(new JWKSet(KEY.toPublicJWK()));
+    JwtVerifier v = verifier(clock, JwksSource.live(live::get), "iss", 100);
+    String token = token("alice", NOW, 3600);
+    assertTrue(v.verify(token).isVerified());
+    assertTrue(v.verify(token).isVerified());
+    assertEquals(1, v.cacheHits());
+    live.set(new JWKSet(TestTokens.ecKey("k9").toPublicJWK()));
+    JwtVerification after = v.verify(token);
+    assertEquals(Reason.UNKNOWN_KEY, after.reason(), after.toString());
+    assertEquals(1, v.cacheHits());
+  }
+
+  @Test
+  void verifyBearer_afterMayWaitForKeysFoundTheEntry_servedOnceWithoutASecondLookup() {
+    MutableClock clock = new MutableClock(NOW);
+    JwtVerifier v = verifier(clock);
+    String token = token("alice", NOW, 3600);
+    assertTrue(v.verify(token).isVerified());
+    dev.gatehouse.spi.IncomingCall call = bearerCall(token);
+    assertFalse(v.mayWaitForKeys(call, "authorization"));
+    assertTrue(call.kept(v) != null, "the lookup is kept on the call");
+    assertTrue(v.verifyBearer(call, "authorization").isVerified());
+    assertEquals(1, v.cacheHits());
+  }
+
+  @Test
+  void verifyBearer_keptEntryWhoseTokenExpiredMeanwhile_refusedExpired() {
+    MutableClock clock = new MutableClock(NOW);
+    JwtVerifier v = verifier(clock);
+    String token = token("alice", NOW, 60);
+    assertTrue(v.verify(token).isVerified());
+    dev.gatehouse.spi.IncomingCall call = bearerCall(token);
+    assertFalse(v.mayWaitForKeys(call, "authorization"));
+    clock.advance(Duration.ofMinutes(10)); // between the chain's two steps: the re-check runs
+    JwtVerification after = v.verifyBearer(call, "authorization");
+    assertEquals(Reason.EXPIRED, after.reason(), after.toString());
+    assertEquals(0, v.cacheHits());
+  }
+
+  @Test
+  void verifyBearer_afterMayWaitForKeysParsedAnUncachedToken_verifiedInFullFromThatParse() {
+    MutableClock clock = new MutableClock(NOW);
+    JwtVerifier v = verifier(clock);
+    String token = token("alice", NOW, 3600);
+    dev.gatehouse.spi.IncomingCall call = bearerCall(token);
+    assertFalse(v.mayWaitForKeys(call, "authorization"), "the key is in memory");
+    assertTrue(v.verifyBearer(call, "authorization").isVerified());
+    assertEquals(1, v.signatureChecks());
+    // The same path with a signature from another key is still refused.
+    String forged =
+        sign(TestTokens.ecKey("k1"), header("ES256", "k1"), claims("iss", "eve", "aud", NOW, 60));
+    dev.gatehouse.spi.IncomingCall bad = bearerCall(forged);
+    assertFalse(v.mayWaitForKeys(bad, "authorization"));
+    JwtVerification refused = v.verifyBearer(bad, "authorization");
+    assertEquals(Reason.BAD_SIGNATURE, refused.reason(), refused.toString());
+  }
+
+  private static dev.gatehouse.spi.IncomingCall bearerCall(String token) {
+    io.grpc.Metadata headers = new io.grpc.Metadata();
+    headers.put(dev.gatehouse.spi.IncomingCall.key("authorization"), "Bearer " + token);
+    return dev.gatehouse.spi.IncomingCall.of("svc/M", headers, null, null);
   }
 
   @Test
@@ -313,7 +461,15 @@ class VerifiedTokenCacheTest {
 
   private static VerifiedTokenCache.Entry entry(String token, long until) {
     return new VerifiedTokenCache.Entry(
-        token, JwtVerification.absent(), null, null, "ES256", null, Long.MIN_VALUE, until);
+        new VerifiedTokenCache.TokenKey(token, 0),
+        JwtVerification.absent(),
+        null,
+        null,
+        "ES256",
+        null,
+        null,
+        Long.MIN_VALUE,
+        until);
   }
 
   @Test
