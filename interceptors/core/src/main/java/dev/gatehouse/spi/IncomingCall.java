@@ -33,10 +33,18 @@ public final class IncomingCall {
 
   private Memo[] memo;
 
-  /** Values authenticators kept for this call: owner, value, owner, value, ... */
+  /** Values authenticators kept for this call, one immutable pair a slot (see {@link #keep}). */
   private static final int KEPT_OWNERS = 4;
 
-  private Object[] kept;
+  private Kept[] kept;
+
+  /** One owner's value. Immutable, so a slot read from another thread is a pair or nothing. */
+  private record Kept(Object owner, Object value) {
+    @Override
+    public String toString() {
+      return "Kept"; // the value may hold a credential
+    }
+  }
 
   private IncomingCall(
       String fullMethodName, Metadata headers, SocketAddress remoteAddress, SSLSession ssl) {
@@ -139,11 +147,11 @@ public final class IncomingCall {
    */
   public Object kept(Object owner) {
     requireNonNull(owner, "owner");
-    Object[] slots = kept;
+    Kept[] slots = kept;
     if (slots != null) {
-      for (int i = 0; i < slots.length; i += 2) {
-        if (slots[i] == owner) {
-          return slots[i + 1];
+      for (Kept k : slots) {
+        if (k != null && k.owner == owner) {
+          return k.value;
         }
       }
     }
@@ -159,15 +167,14 @@ public final class IncomingCall {
    */
   public void keep(Object owner, Object value) {
     requireNonNull(owner, "owner");
-    Object[] slots = kept;
+    Kept[] slots = kept;
     if (slots == null) {
-      slots = new Object[2 * KEPT_OWNERS];
+      slots = new Kept[KEPT_OWNERS];
       kept = slots;
     }
-    for (int i = 0; i < slots.length; i += 2) {
-      if (slots[i] == null || slots[i] == owner) {
-        slots[i + 1] = value;
-        slots[i] = owner;
+    for (int i = 0; i < slots.length; i++) {
+      if (slots[i] == null || slots[i].owner == owner) {
+        slots[i] = new Kept(owner, value);
         return;
       }
     }

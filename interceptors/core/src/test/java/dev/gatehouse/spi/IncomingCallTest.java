@@ -96,4 +96,44 @@ class IncomingCallTest {
     assertEquals(null, c.kept(owners[4]), "a fifth owner repeats its work");
     assertThrows(NullPointerException.class, () -> c.keep(null, "x"));
   }
+
+  @Test
+  void keep_manyThreadsKeepingAtOnce_eachOwnerReadsOnlyItsOwnValue() throws Exception {
+    for (int round = 0; round < 200; round++) {
+      IncomingCall c = call(new Metadata());
+      Object[] owners = {new Object(), new Object(), new Object(), new Object()};
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      List<Thread> threads = new java.util.ArrayList<>();
+      java.util.concurrent.atomic.AtomicInteger wrong =
+          new java.util.concurrent.atomic.AtomicInteger();
+      for (Object owner : owners) {
+        Thread t =
+            new Thread(
+                () -> {
+                  try {
+                    go.await();
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                  }
+                  c.keep(owner, owner);
+                  Object read = c.kept(owner);
+                  if (read != null && read != owner) {
+                    wrong.incrementAndGet();
+                  }
+                });
+        t.start();
+        threads.add(t);
+      }
+      go.countDown();
+      for (Thread t : threads) {
+        t.join();
+      }
+      assertEquals(0, wrong.get(), "an owner never reads another owner's value");
+      for (Object owner : owners) {
+        Object read = c.kept(owner);
+        assertTrue(read == null || read == owner);
+      }
+    }
+  }
 }

@@ -307,6 +307,11 @@ public final class JwtVerifier implements AutoCloseable {
     boolean sameHeader(String value) {
       return header == value;
     }
+
+    @Override
+    public String toString() {
+      return "Probe"; // never the header: it holds the bearer token
+    }
   }
 
   /** The entry's result if its re-checks pass at this moment; otherwise drops it, null. */

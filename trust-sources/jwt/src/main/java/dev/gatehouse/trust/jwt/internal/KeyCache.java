@@ -473,7 +473,12 @@ final class KeyCache {
         return set;
       } catch (KeySourceException | RuntimeException e) {
         synchronized (pacing) {
-          servedFromOutageCache(now);
+          if (e instanceof JWKSetUnavailableException) {
+            // Only this kind is ridden out by the outage-tolerant layer above (any other failure
+            // reaches the caller), so only this kind keeps the mirrored window open. (The backoff
+            // that follows any failure answers with this kind, so the next call rides it out.)
+            servedFromOutageCache(now);
+          }
           lastFailure = cause(e);
           failures = Math.min(failures + 1, 16);
           long backoff =

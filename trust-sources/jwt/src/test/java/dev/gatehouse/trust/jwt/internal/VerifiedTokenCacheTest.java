@@ -329,6 +329,29 @@ class VerifiedTokenCacheTest {
   }
 
   @Test
+  void verify_cachedTokenWhileTheKeyLocationServesAnUnparsableDocument_decidedLikeANewToken()
+      throws Exception {
+    MutableClock clock = new MutableClock(NOW);
+    JwksServer jwks = JwksServer.start(new JWKSet(KEY));
+    open.add(jwks);
+    JwtVerifier v = verifier(clock, JwksSource.uri(jwks.url()), "iss", 100);
+    String token = token("alice", NOW, 3 * 3600);
+    assertTrue(v.verify(token).isVerified());
+    // A document that is not a JWKS: the cached token is decided exactly as a new one (both
+    // ride on the last good keys within the outage tolerance), on every call.
+    jwks.publishRaw("{\"keys\": 42}");
+    clock.advance(Duration.ofMinutes(6));
+    String fresh = token("bob", NOW, 3 * 3600);
+    for (int i = 0; i < 3; i++) {
+      clock.advance(Duration.ofSeconds(1));
+      JwtVerification cached = v.verify(token);
+      JwtVerification uncached = v.verify(fresh);
+      assertEquals(uncached.isVerified(), cached.isVerified(), cached + " / " + uncached);
+      assertEquals(uncached.reason(), cached.reason(), cached + " / " + uncached);
+    }
+  }
+
+  @Test
   void verify_liveKeySetChangedWithoutTheKey_cachedTokenRefusedAtOnce() {
     MutableClock clock = new MutableClock(NOW);
     java.util.concurrent.atomic.AtomicReference<JWKSet> live =
