@@ -21,6 +21,20 @@ import io.grpc.stub.MetadataUtils;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.nio.ByteBuffer;
+import java.security.AlgorithmParameters;
+import java.security.InvalidAlgorithmParameterException;
+import java.security.InvalidKeyException;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.Provider;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.Security;
+import java.security.Signature;
+import java.security.SignatureException;
+import java.security.SignatureSpi;
+import java.security.spec.AlgorithmParameterSpec;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,17 +62,19 @@ import java.util.stream.Collectors;
  * 16 tokens is called throughout (one hot call every {@code hotEvery} cold tokens, so each hot
  * token returns every {@code 16 * hotEvery} cold tokens).
  *
- * <p>A hot call is counted a cache hit when its thread CPU is under a threshold calibrated at the
- * start: the geometric mean of the median CPU of a hot call on a hit and of a cold verification (a
- * hit costs a few microseconds, a signature check about a millisecond on JDK 17). The cache's own
- * counters are not public and are not read.
+ * <p>A hot call is counted a cache hit when it ran no ECDSA signature verification: the driver
+ * installs, ahead of the JDK's, a JCA provider of {@code SHA256withECDSA} that delegates to the
+ * JDK's and counts, per thread, the verifications it is asked for (every call runs on its worker
+ * thread, so a hot call's own count is exact). Every cold call must run exactly one ({@code sig}
+ * column). The verified-token cache's own counters and size are not public and are not read.
  *
  * <p>Twenty checkpoints (every {@code N / 20} cold tokens, plus one after the warm-up): the workers
  * stop, the heap is collected ({@code System.gc()} three times with pauses) and the driver prints
  * the tokens so far, used heap after the collection, the hot set's hit rate and the median and
- * largest CPU of a hot call in the interval, and per cold token the thread CPU of signing and of
- * the call, and the bytes the call allocated. Then a summary: heap at 10 % and 100 % of N, the
- * largest heap seen, the lowest hot hit rate of any interval.
+ * largest thread CPU of a hot call in the interval, and per cold token the thread CPU of signing
+ * and of the call, the bytes the call allocated and the signature verifications it ran. Then a
+ * summary: heap at 10 % and 100 % of N, the largest heap seen, the lowest hot hit rate of any
+ * interval.
  *
  * <p>{@code java -Xmx1g -cp benchmarks/target/benchmarks.jar
  * dev.gatehouse.benchmarks.HeapOverTokens [N=1000000] [threads=2] [hotEvery=20]}
@@ -68,6 +84,7 @@ public final class HeapOverTokens {
   private static final int CHECKPOINTS = 20;
   private static final int WARMUP_COLD = 1_000;
   private static final int WARMUP_HOT = 4_000;
+  private static final String ECDSA = "SHA256withECDSA";
   private static final java.util.logging.Logger QUIET =
       java.util.logging.Logger.getLogger("dev.gatehouse");
 
@@ -79,6 +96,7 @@ public final class HeapOverTokens {
     long signCpu;
     long callCpu;
     long callBytes;
+    long callVerifies;
     long hotHits;
     final List<Long> hotCpu = new ArrayList<>();
   }
@@ -135,6 +153,10 @@ public final class HeapOverTokens {
       throw new IllegalArgumentException("N >= 20, threads >= 1, hotEvery >= 1");
     }
     QUIET.setLevel(java.util.logging.Level.WARNING);
+    Provider jdk = Signature.getInstance(ECDSA).getProvider();
+    if (Security.insertProviderAt(new CountingEcdsa(jdk), 1) != 1) {
+      throw new IllegalStateException("the counting provider is not first");
+    }
     com.sun.management.ThreadMXBean mx =
         (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
@@ -161,7 +183,7 @@ public final class HeapOverTokens {
       }
       int tokenChars = hot[0].length();
 
-      // Warm-up and calibration on this thread: cold verifications, then hits of the hot set.
+      // Warm-up on this thread: cold calls, then hits of the hot set.
       long[] coldCpu = new long[WARMUP_COLD];
       for (int i = 0; i < WARMUP_COLD; i++) {
         String t = main.mint("warm-" + i, 3600);
@@ -170,14 +192,13 @@ public final class HeapOverTokens {
         coldCpu[i] = mx.getCurrentThreadCpuTime() - t0;
       }
       long[] hitCpu = new long[WARMUP_HOT];
+      long v0 = CountingEcdsa.verifies();
       for (int i = 0; i < WARMUP_HOT; i++) {
         long t0 = mx.getCurrentThreadCpuTime();
         main.call(hot[i % HOT_TOKENS]);
         hitCpu[i] = mx.getCurrentThreadCpuTime() - t0;
       }
-      long missMedian = median(Arrays.copyOfRange(coldCpu, WARMUP_COLD / 2, WARMUP_COLD));
-      long hitMedian = median(Arrays.copyOfRange(hitCpu, WARMUP_HOT / 2, WARMUP_HOT));
-      long threshold = (long) Math.sqrt((double) missMedian * hitMedian);
+      long warmHotVerifies = CountingEcdsa.verifies() - v0;
 
       System.out.printf(
           Locale.ROOT,
@@ -204,14 +225,16 @@ public final class HeapOverTokens {
           WARMUP_COLD);
       System.out.printf(
           Locale.ROOT,
-          "calibration (thread CPU): hot hit %.1f us, cold call %.1f us; a hot call under %.1f us"
-              + " counts as a hit%n",
-          hitMedian / 1e3,
-          missMedian / 1e3,
-          threshold / 1e3);
+          "warm-up (thread CPU, medians of the second half): cold call %.1f us, hot call %.1f us"
+              + " (%d signature checks in %d hot calls); a hot call is a hit when it runs no"
+              + " signature check%n",
+          median(Arrays.copyOfRange(coldCpu, WARMUP_COLD / 2, WARMUP_COLD)) / 1e3,
+          median(Arrays.copyOfRange(hitCpu, WARMUP_HOT / 2, WARMUP_HOT)) / 1e3,
+          warmHotVerifies,
+          WARMUP_HOT);
       System.out.printf(
           Locale.ROOT,
-          "%10s %8s %8s %8s %9s %7s %8s %10s %9s %9s %8s%n",
+          "%10s %8s %8s %8s %9s %7s %8s %10s %9s %9s %8s %6s%n",
           "tokens",
           "wall s",
           "heap MB",
@@ -222,7 +245,8 @@ public final class HeapOverTokens {
           "hot max us",
           "sign us",
           "call us",
-          "call KB");
+          "call KB",
+          "sig");
 
       long start = System.nanoTime();
       double[] heap = new double[CHECKPOINTS + 1];
@@ -244,7 +268,7 @@ public final class HeapOverTokens {
         List<Callable<Tally>> work = new ArrayList<>();
         for (int w = 0; w < threads; w++) {
           Sender sender = new Sender(key, stub);
-          work.add(() -> interval(sender, mx, next, end, hot, hotEvery, threshold));
+          work.add(() -> interval(sender, mx, next, end, hot, hotEvery));
         }
         Tally sum = new Tally();
         for (Future<Tally> f : pool.invokeAll(work)) {
@@ -253,6 +277,7 @@ public final class HeapOverTokens {
           sum.signCpu += t.signCpu;
           sum.callCpu += t.callCpu;
           sum.callBytes += t.callBytes;
+          sum.callVerifies += t.callVerifies;
           sum.hotHits += t.hotHits;
           sum.hotCpu.addAll(t.hotCpu);
         }
@@ -268,7 +293,7 @@ public final class HeapOverTokens {
         long[] hotSorted = sum.hotCpu.stream().mapToLong(Long::longValue).toArray();
         System.out.printf(
             Locale.ROOT,
-            "%10d %8.0f %8.1f %8.1f %9.2f %7d %8.1f %10.1f %9.1f %9.1f %8.2f%n",
+            "%10d %8.0f %8.1f %8.1f %9.2f %7d %8.1f %10.1f %9.1f %9.1f %8.2f %6.3f%n",
             end,
             wall,
             heap[c],
@@ -279,7 +304,8 @@ public final class HeapOverTokens {
             hotSorted.length == 0 ? 0 : Arrays.stream(hotSorted).max().getAsLong() / 1e3,
             sum.signCpu / 1e3 / sum.cold,
             sum.callCpu / 1e3 / sum.cold,
-            sum.callBytes / 1024.0 / sum.cold);
+            sum.callBytes / 1024.0 / sum.cold,
+            sum.callVerifies / (double) sum.cold);
       }
       System.out.printf(
           Locale.ROOT,
@@ -307,8 +333,7 @@ public final class HeapOverTokens {
       AtomicLong next,
       long end,
       String[] hot,
-      int hotEvery,
-      long threshold)
+      int hotEvery)
       throws Exception {
     Tally t = new Tally();
     for (long i = next.getAndIncrement(); i < end; i = next.getAndIncrement()) {
@@ -316,9 +341,11 @@ public final class HeapOverTokens {
       String token = sender.mint("user-" + i, 3600);
       long t1 = mx.getCurrentThreadCpuTime();
       long a1 = mx.getCurrentThreadAllocatedBytes();
+      long v1 = CountingEcdsa.verifies();
       sender.call(token);
       long t2 = mx.getCurrentThreadCpuTime();
       long a2 = mx.getCurrentThreadAllocatedBytes();
+      t.callVerifies += CountingEcdsa.verifies() - v1;
       t.cold++;
       t.signCpu += t1 - t0;
       t.callCpu += t2 - t1;
@@ -326,15 +353,121 @@ public final class HeapOverTokens {
       if (i % hotEvery == 0) {
         String h = hot[(int) ((i / hotEvery) % HOT_TOKENS)];
         long h0 = mx.getCurrentThreadCpuTime();
+        long hv = CountingEcdsa.verifies();
         sender.call(h);
         long cpu = mx.getCurrentThreadCpuTime() - h0;
         t.hotCpu.add(cpu);
-        if (cpu < threshold) {
+        if (CountingEcdsa.verifies() == hv) {
           t.hotHits++;
         }
       }
     }
     return t;
+  }
+
+  /**
+   * A JCA provider of {@code SHA256withECDSA} that delegates every operation to the JDK's provider
+   * and counts, per thread, the verifications asked of it (signing is not counted).
+   */
+  private static final class CountingEcdsa extends Provider {
+    private static final long serialVersionUID = 1L;
+    private static final ThreadLocal<long[]> VERIFIES = ThreadLocal.withInitial(() -> new long[1]);
+
+    CountingEcdsa(Provider jdk) {
+      super("GatehouseBenchmarkCountingEcdsa", "1", "counts SHA256withECDSA verifications");
+      putService(
+          new Service(this, "Signature", ECDSA, Counting.class.getName(), null, null) {
+            @Override
+            public Object newInstance(Object parameter) throws NoSuchAlgorithmException {
+              return new Counting(Signature.getInstance(ECDSA, jdk));
+            }
+          });
+    }
+
+    /** The verifications run on this thread so far. */
+    static long verifies() {
+      return VERIFIES.get()[0];
+    }
+
+    /** One delegating signature object. */
+    private static final class Counting extends SignatureSpi {
+      private final Signature d;
+
+      Counting(Signature d) {
+        this.d = d;
+      }
+
+      @Override
+      protected void engineInitVerify(PublicKey key) throws InvalidKeyException {
+        d.initVerify(key);
+      }
+
+      @Override
+      protected void engineInitSign(PrivateKey key) throws InvalidKeyException {
+        d.initSign(key);
+      }
+
+      @Override
+      protected void engineInitSign(PrivateKey key, SecureRandom random)
+          throws InvalidKeyException {
+        d.initSign(key, random);
+      }
+
+      @Override
+      protected void engineUpdate(byte b) throws SignatureException {
+        d.update(b);
+      }
+
+      @Override
+      protected void engineUpdate(byte[] b, int off, int len) throws SignatureException {
+        d.update(b, off, len);
+      }
+
+      @Override
+      protected void engineUpdate(ByteBuffer input) {
+        try {
+          d.update(input);
+        } catch (SignatureException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+
+      @Override
+      protected byte[] engineSign() throws SignatureException {
+        return d.sign();
+      }
+
+      @Override
+      protected boolean engineVerify(byte[] signature) throws SignatureException {
+        VERIFIES.get()[0]++;
+        return d.verify(signature);
+      }
+
+      @Override
+      protected void engineSetParameter(AlgorithmParameterSpec params)
+          throws InvalidAlgorithmParameterException {
+        d.setParameter(params);
+      }
+
+      @Override
+      protected AlgorithmParameters engineGetParameters() {
+        return d.getParameters();
+      }
+
+      @Override
+      @Deprecated
+      @SuppressWarnings("deprecation")
+      protected void engineSetParameter(String param, Object value) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      @Deprecated
+      @SuppressWarnings("deprecation")
+      protected Object engineGetParameter(String param) {
+        throw new UnsupportedOperationException();
+      }
+    }
   }
 
   /** Used heap in MB after three full collections. */
