@@ -163,44 +163,130 @@ public final class SignedTokenTrustSource
     if (!v.isVerified()) {
       return v.toFailure();
     }
-    VerifiedJwt jwt = v.token();
+    // Everything that depends only on the token and this source's fixed configuration (subject,
+    // grant, cnf form, cluster, delegation, narrowing, jti presence, the principal) is worked out
+    // once per token and served with it from the verifier's cache, keyed by this instance so a
+    // reload never sees another configuration's verdict. What depends on the call runs here on
+    // every call, in the order it always ran: the peer certificate against cnf, then the jti.
+    Verdict d = v.token().derive(this, Verdict.class, this::verdict);
+    if (d.boundTo() != null && !peerPresents(request, d.boundTo())) {
+      return AuthResult.rejected(
+          Reason.BINDING_MISMATCH, d.who() + ": token bound to another client certificate");
+    }
+    if (d.jti() != null) {
+      switch (registerOnce(d.issuer(), d.jti(), d.replayUntilMillis())) {
+        case REPLAYED -> {
+          return AuthResult.rejected(Reason.REPLAYED, d.who() + ": jti already used");
+        }
+        case FULL -> {
+          return AuthResult.rejected(
+              Reason.REPLAYED, d.who() + ": replay cache full, token refused");
+        }
+        case UNAVAILABLE -> {
+          return AuthResult.unavailable(d.who() + ": replay store unavailable, token refused");
+        }
+        case FIRST_USE -> {}
+      }
+    }
+    return d.outcome();
+  }
+
+  /**
+   * What one verified token comes to under this source's fixed configuration, apart from the
+   * per-call checks it names. Immutable and free of anything read from a call, so one value serves
+   * every call presenting the token.
+   *
+   * @param issuer the token's issuer
+   * @param who the caller as details name it ({@code issuer X sub Y}), or null before the subject
+   *     is known
+   * @param boundTo the {@code cnf.x5t#S256} the call's peer certificate must match, or null when
+   *     the token is unbound or refused before the binding check
+   * @param jti the identifier to register once (replay protection on and the token otherwise
+   *     accepted), or null
+   * @param replayUntilMillis how long to remember {@code jti}
+   * @param outcome the result once the per-call checks pass: a refusal or the accepted principal
+   */
+  private record Verdict(
+      String issuer,
+      String who,
+      String boundTo,
+      String jti,
+      long replayUntilMillis,
+      AuthResult outcome) {
+    /** A refusal that precedes every per-call check. */
+    static Verdict refused(String issuer, AuthResult refusal) {
+      return new Verdict(issuer, null, null, null, 0, refusal);
+    }
+
+    /** A refusal that follows the certificate binding check (when the token is bound). */
+    static Verdict refusedAfterBinding(
+        String issuer, String who, String boundTo, AuthResult refusal) {
+      return new Verdict(issuer, who, boundTo, null, 0, refusal);
+    }
+  }
+
+  /** The per-token part of {@link #authenticate}; never reads the call. */
+  private Verdict verdict(VerifiedJwt jwt) {
     String iss = jwt.issuer();
     ServiceTokenIssuer entry = issuers.get(iss);
     Optional<String> sub = jwt.subject().filter(s -> !s.isEmpty());
     if (sub.isEmpty()) {
-      return AuthResult.rejected(Reason.INVALID_CLAIMS, "issuer " + iss + ": sub missing");
+      return Verdict.refused(
+          iss, AuthResult.rejected(Reason.INVALID_CLAIMS, "issuer " + iss + ": sub missing"));
     }
     // The grant of this subject: the issuer's, or the subject's own entry (sub must be listed).
     Optional<SubjectGrant> grant = entry.grantFor(sub.get());
     if (grant.isEmpty()) {
-      return AuthResult.rejected(
-          Reason.SUBJECT_MISMATCH, "issuer " + iss + ": sub is not an allowed subject");
+      return Verdict.refused(
+          iss,
+          AuthResult.rejected(
+              Reason.SUBJECT_MISMATCH, "issuer " + iss + ": sub is not an allowed subject"));
     }
     String who = "issuer " + iss + " sub " + sub.get();
-    AuthResult unbound =
-        checkCertificateBinding(
-            jwt, request, who, entry.requireCertificateBinding().orElse(requireBinding));
-    if (unbound != null) {
-      return unbound;
+    boolean bindingRequired = entry.requireCertificateBinding().orElse(requireBinding);
+    String boundTo = null;
+    if (!jwt.claims().containsKey("cnf")) {
+      if (bindingRequired) {
+        return Verdict.refused(
+            iss,
+            AuthResult.rejected(Reason.BINDING_MISMATCH, who + ": cnf missing, binding required"));
+      }
+    } else {
+      boundTo = boundThumbprint(jwt.claims().get("cnf"));
+      if (boundTo == null) {
+        return Verdict.refused(
+            iss,
+            AuthResult.rejected(
+                Reason.INVALID_CLAIMS, who + ": cnf is not a single x5t#S256 confirmation"));
+      }
     }
+    // From here on a refusal comes after the (per-call) binding check, as it always did.
     Set<String> clusterIds = grant.get().clusterIds();
     if (!clusterIds.isEmpty()) {
       Optional<String> cluster = jwt.stringClaim("cluster_id");
       if (cluster.isEmpty() || !clusterIds.contains(cluster.get())) {
-        return AuthResult.rejected(
-            Reason.CLUSTER_MISMATCH, who + ": cluster_id missing or not allowed");
+        return Verdict.refusedAfterBinding(
+            iss,
+            who,
+            boundTo,
+            AuthResult.rejected(
+                Reason.CLUSTER_MISMATCH, who + ": cluster_id missing or not allowed"));
       }
     }
+    // The delegation claim depends only on the token and the issuer's delegation setting.
     DelegationClaim.Result obo = DelegationClaim.read(jwt.claims(), entry.userDelegation(), who);
     if (obo.refusal() != null) {
-      return obo.refusal();
+      return Verdict.refusedAfterBinding(iss, who, boundTo, obo.refusal());
     }
     Set<String> roles = new LinkedHashSet<>(grant.get().roles());
     if (jwt.claims().containsKey("roles")) {
       Optional<Set<String>> narrowed = stringArray(jwt.claims().get("roles"));
       if (narrowed.isEmpty()) {
-        return AuthResult.rejected(
-            Reason.INVALID_CLAIMS, who + ": roles is not an array of strings");
+        return Verdict.refusedAfterBinding(
+            iss,
+            who,
+            boundTo,
+            AuthResult.rejected(Reason.INVALID_CLAIMS, who + ": roles is not an array of strings"));
       }
       roles.retainAll(narrowed.get());
     }
@@ -208,31 +294,29 @@ public final class SignedTokenTrustSource
     if (jwt.claims().containsKey("scope")) {
       Object claimedScope = jwt.claims().get("scope");
       if (!(claimedScope instanceof String string)) {
-        return AuthResult.rejected(Reason.INVALID_CLAIMS, who + ": scope is not a string");
+        return Verdict.refusedAfterBinding(
+            iss,
+            who,
+            boundTo,
+            AuthResult.rejected(Reason.INVALID_CLAIMS, who + ": scope is not a string"));
       }
       scopes.retainAll(Arrays.asList(string.split(" ")));
     }
+    String jti = null;
+    long replayUntil = 0;
     if (entry.replayProtection().orElse(replayDefault)) {
-      Optional<String> jti = jwt.jwtId().filter(j -> !j.isEmpty() && j.length() <= MAX_JTI_LENGTH);
-      if (jti.isEmpty()) {
-        return AuthResult.rejected(
-            Reason.INVALID_CLAIMS, who + ": jti missing (replay protection)");
+      Optional<String> id = jwt.jwtId().filter(j -> !j.isEmpty() && j.length() <= MAX_JTI_LENGTH);
+      if (id.isEmpty()) {
+        return Verdict.refusedAfterBinding(
+            iss,
+            who,
+            boundTo,
+            AuthResult.rejected(Reason.INVALID_CLAIMS, who + ": jti missing (replay protection)"));
       }
+      jti = id.get();
       // Remember the jti until no configuration could still accept the token: exp plus the
       // largest skew there can ever be, so a reload that raises the skew opens no replay window.
-      long expiresAt = jwt.expiry().toEpochMilli() + JwtSettings.MAX_CLOCK_SKEW.toMillis();
-      switch (registerOnce(iss, jti.get(), expiresAt)) {
-        case REPLAYED -> {
-          return AuthResult.rejected(Reason.REPLAYED, who + ": jti already used");
-        }
-        case FULL -> {
-          return AuthResult.rejected(Reason.REPLAYED, who + ": replay cache full, token refused");
-        }
-        case UNAVAILABLE -> {
-          return AuthResult.unavailable(who + ": replay store unavailable, token refused");
-        }
-        case FIRST_USE -> {}
-      }
+      replayUntil = jwt.expiry().toEpochMilli() + JwtSettings.MAX_CLOCK_SKEW.toMillis();
     }
     Principal.Builder context =
         Principal.newBuilder()
@@ -246,7 +330,8 @@ public final class SignedTokenTrustSource
             .claim("aud", jwt.audiences());
     jwt.stringClaim("cluster_id").ifPresent(c -> context.claim("cluster_id", c));
     obo.user().ifPresent(context::delegatingUser);
-    return AuthResult.authenticated(context.build());
+    return new Verdict(
+        iss, who, boundTo, jti, replayUntil, AuthResult.authenticated(context.build()));
   }
 
   /** Asks the store; a store that throws or answers nothing is unavailable, never a first use. */
@@ -291,31 +376,25 @@ public final class SignedTokenTrustSource
    * refused only when binding is required: {@link Builder#requireCertificateBinding(boolean)}, or
    * the issuer's own {@link ServiceTokenIssuer.Builder#requireCertificateBinding(boolean)}.
    *
-   * @return null when the binding holds or does not apply, else the refusal
+   * @return the thumbprint a {@code cnf} claim binds the token to, or null when it is not a single
+   *     {@code x5t#S256} confirmation
    */
-  private static AuthResult checkCertificateBinding(
-      VerifiedJwt jwt, IncomingCall request, String who, boolean requireBinding) {
-    if (!jwt.claims().containsKey("cnf")) {
-      return requireBinding
-          ? AuthResult.rejected(Reason.BINDING_MISMATCH, who + ": cnf missing, binding required")
-          : null;
-    }
-    Object cnf = jwt.claims().get("cnf");
+  private static String boundThumbprint(Object cnf) {
     if (!(cnf instanceof Map<?, ?> map)
         || map.size() != 1
         || !(map.get("x5t#S256") instanceof String expected)) {
-      return AuthResult.rejected(
-          Reason.INVALID_CLAIMS, who + ": cnf is not a single x5t#S256 confirmation");
+      return null;
     }
+    return expected;
+  }
+
+  /** Whether this call's peer presents the certificate with thumbprint {@code expected}. */
+  private static boolean peerPresents(IncomingCall request, String expected) {
     Optional<String> actual = CertificateThumbprint.ofPeer(request);
-    if (actual.isEmpty()
-        || !MessageDigest.isEqual(
+    return actual.isPresent()
+        && MessageDigest.isEqual(
             actual.get().getBytes(StandardCharsets.US_ASCII),
-            expected.getBytes(StandardCharsets.US_ASCII))) {
-      return AuthResult.rejected(
-          Reason.BINDING_MISMATCH, who + ": token bound to another client certificate");
-    }
-    return null;
+            expected.getBytes(StandardCharsets.US_ASCII));
   }
 
   /** Stops the key refresh threads (once no source sharing the verifier is open). */

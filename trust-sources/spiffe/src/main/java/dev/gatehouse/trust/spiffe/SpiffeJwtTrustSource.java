@@ -139,7 +139,14 @@ public final class SpiffeJwtTrustSource
     if (!v.isVerified()) {
       return v.toFailure();
     }
-    VerifiedJwt jwt = v.token();
+    // The result depends only on the verified token and this source's fixed allow-list (nothing
+    // here reads the call), so it is built once per token and served with the token from the
+    // verifier's cache, keyed by this instance: a reload's new allow-list never sees it.
+    return v.token().derive(this, AuthResult.class, this::result);
+  }
+
+  /** The result of a verified token under this source's allow-list; never reads the call. */
+  private AuthResult result(VerifiedJwt jwt) {
     // The verifier picked the bundle by this very sub; parse it again, strictly, and make sure the
     // bundle that verified the token is the one of the identity's trust domain.
     Optional<SpiffeId> parsed = jwt.subject().flatMap(SpiffeId::tryParse);
