@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -93,7 +92,7 @@ public final class Gatehouse implements AutoCloseable {
     this.authenticators = authenticators;
     this.global = global;
     Set<ServerCallHandler<?, ?>> handlers =
-        java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        java.util.Collections.newSetFromMap(new IdentityHashMap<>(policies.size()));
     for (ServerServiceDefinition def : services) {
       for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
         handlers.add(m.getServerCallHandler());
@@ -338,15 +337,20 @@ public final class Gatehouse implements AutoCloseable {
       java.util.logging.Level perMethod =
           policies.size() > PER_METHOD_INFO_LIMIT ? Level.FINE : Level.INFO;
       boolean logEach = logger.isLoggable(perMethod);
-      Map<Mode, Integer> counts = new java.util.EnumMap<>(Mode.class);
+      int publicCount = 0;
+      int internalCount = 0;
+      int gatedCount = 0;
       List<String> unannotated = new ArrayList<>();
       for (MethodPolicy p : policies) {
         if (logEach) {
           logger.log(perMethod, "gatehouse policy " + p.describe());
         }
-        counts.merge(p.mode(), 1, Integer::sum);
-        if (p.modeOrigin() == Origin.DEFAULT
-            && p.ruleOrigin().filter(o -> o == Origin.DEFAULT).isPresent()) {
+        switch (p.mode()) {
+          case PUBLIC -> publicCount++;
+          case INTERNAL -> internalCount++;
+          case GATED -> gatedCount++;
+        }
+        if (isUnannotated(p)) {
           unannotated.add(p.fullMethodName());
         }
       }
@@ -354,11 +358,11 @@ public final class Gatehouse implements AutoCloseable {
           "gatehouse: "
               + policies.size()
               + " methods resolved: "
-              + counts.getOrDefault(Mode.PUBLIC, 0)
+              + publicCount
               + " public, "
-              + counts.getOrDefault(Mode.INTERNAL, 0)
+              + internalCount
               + " internal, "
-              + counts.getOrDefault(Mode.GATED, 0)
+              + gatedCount
               + " gated");
       if (!unannotated.isEmpty()) {
         int shown = Math.min(unannotated.size(), UNANNOTATED_LISTED);
@@ -371,6 +375,16 @@ public final class Gatehouse implements AutoCloseable {
                     ? " and " + (unannotated.size() - shown) + " more"
                     : ""));
       }
+    }
+
+    private static boolean isReflection(MethodPolicy p) {
+      String name = p.fullMethodName();
+      return Preset.REFLECTION.covers(name.substring(0, name.indexOf('/')));
+    }
+
+    /** Nothing was written for this method: its mode and its rule both come from the default. */
+    private static boolean isUnannotated(MethodPolicy p) {
+      return p.modeOrigin() == Origin.DEFAULT && p.ruleOrigin().orElse(null) == Origin.DEFAULT;
     }
 
     /**
@@ -433,22 +447,26 @@ public final class Gatehouse implements AutoCloseable {
           problems.add("override declared twice: " + o.pattern());
         }
       }
-      Map<String, MethodPolicy> policies = new LinkedHashMap<>();
+      // resolve returns a new map each call, referenced by nothing else: this build owns it.
+      Map<String, MethodPolicy> policies = Map.of();
       PolicyResolver resolver = PolicyResolver.create(distinct, presets);
       try {
-        policies.putAll(resolver.resolve(descriptors));
+        policies = resolver.resolve(descriptors);
       } catch (PolicyException e) {
         problems.addAll(e.problems());
       }
       checkAuthenticators(problems);
       List<String> internalWithoutSource = new ArrayList<>();
       List<String> gatedWithoutUser = new ArrayList<>();
-      for (MethodPolicy p : policies.values()) {
-        if (p.mode() == Mode.INTERNAL && trustSources.isEmpty()) {
-          internalWithoutSource.add(p.fullMethodName());
-        }
-        if (p.mode() == Mode.GATED && !p.deniesEveryone() && userAuthenticator == null) {
-          gatedWithoutUser.add(p.fullMethodName());
+      // With a trust source and a user authenticator configured, neither list can get an entry.
+      if (trustSources.isEmpty() || userAuthenticator == null) {
+        for (MethodPolicy p : policies.values()) {
+          if (p.mode() == Mode.INTERNAL && trustSources.isEmpty()) {
+            internalWithoutSource.add(p.fullMethodName());
+          }
+          if (p.mode() == Mode.GATED && !p.deniesEveryone() && userAuthenticator == null) {
+            gatedWithoutUser.add(p.fullMethodName());
+          }
         }
       }
       for (String m : internalWithoutSource) {
@@ -492,8 +510,7 @@ public final class Gatehouse implements AutoCloseable {
       }
       List<String> publicReflection = new ArrayList<>();
       for (MethodPolicy p : policies.values()) {
-        String service = p.fullMethodName().substring(0, p.fullMethodName().indexOf('/'));
-        if (p.mode() == Mode.PUBLIC && Preset.REFLECTION.covers(service)) {
+        if (p.mode() == Mode.PUBLIC && isReflection(p)) {
           publicReflection.add(p.fullMethodName());
         }
       }
@@ -514,9 +531,11 @@ public final class Gatehouse implements AutoCloseable {
         all.add(userAuthenticator);
       }
       Object token = new Object();
+      // One immutable copy serves both interceptors.
+      Map<String, MethodPolicy> frozen = Map.copyOf(policies);
       GatehouseInterceptor interceptor =
           new GatehouseInterceptor(
-              Map.copyOf(policies),
+              frozen,
               userAuthenticator,
               List.copyOf(trustSources),
               auditListener,
@@ -525,7 +544,7 @@ public final class Gatehouse implements AutoCloseable {
               false);
       GatehouseInterceptor global =
           new GatehouseInterceptor(
-              Map.copyOf(policies),
+              frozen,
               userAuthenticator,
               List.copyOf(trustSources),
               auditListener,
@@ -538,7 +557,7 @@ public final class Gatehouse implements AutoCloseable {
       }
       return new Gatehouse(
           List.copyOf(wrapped),
-          java.util.Collections.unmodifiableMap(new LinkedHashMap<>(policies)),
+          java.util.Collections.unmodifiableMap(policies),
           List.copyOf(all),
           global);
     }
