@@ -168,6 +168,7 @@ public final class PolicyResolver {
    */
   private static final class ServiceState {
     final String fullName;
+    final String methodPrefix;
     final boolean serviceAnnotated;
     final ServiceAuth serviceAuth;
     final boolean servicePublic;
@@ -180,6 +181,7 @@ public final class PolicyResolver {
 
     ServiceState(ServiceDescriptor service, ServiceOptions serviceOptions, BuildMemo memo) {
       fullName = service.getFullName();
+      methodPrefix = fullName + "/";
       serviceAnnotated = serviceOptions.hasExtension(SERVICE_AUTH);
       serviceAuth = serviceOptions.getExtension(SERVICE_AUTH);
       servicePublic = serviceAuth.hasPublic() && serviceAuth.getPublic();
@@ -221,7 +223,7 @@ public final class PolicyResolver {
       List<String> problems,
       boolean[] overrideUsed,
       BuildMemo memo) {
-    String name = s.fullName + "/" + method.getName();
+    String name = s.methodPrefix.concat(method.getName());
     if (out.containsKey(name)) {
       problems.add(name + ": service registered twice");
       return;

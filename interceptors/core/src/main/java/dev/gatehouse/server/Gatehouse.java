@@ -79,7 +79,6 @@ public final class Gatehouse implements AutoCloseable {
   private final Map<String, MethodPolicy> policies;
   private final List<Authenticator> authenticators;
   private final ServerInterceptor global;
-  private final Set<ServerCallHandler<?, ?>> protectedHandlers;
   private final AtomicBoolean globalHandedOut = new AtomicBoolean();
 
   private Gatehouse(
@@ -91,6 +90,13 @@ public final class Gatehouse implements AutoCloseable {
     this.policies = policies;
     this.authenticators = authenticators;
     this.global = global;
+  }
+
+  /**
+   * The handlers of the protected definitions, by identity. Only {@link #verify} reads them, so
+   * they are gathered there rather than at build time; the definitions never change.
+   */
+  private Set<ServerCallHandler<?, ?>> protectedHandlers() {
     Set<ServerCallHandler<?, ?>> handlers =
         java.util.Collections.newSetFromMap(new IdentityHashMap<>(policies.size()));
     for (ServerServiceDefinition def : services) {
@@ -98,7 +104,7 @@ public final class Gatehouse implements AutoCloseable {
         handlers.add(m.getServerCallHandler());
       }
     }
-    this.protectedHandlers = java.util.Collections.unmodifiableSet(handlers);
+    return handlers;
   }
 
   /** A new builder. */
@@ -144,6 +150,7 @@ public final class Gatehouse implements AutoCloseable {
     requireNonNull(server, "server");
     List<String> problems = new ArrayList<>();
     boolean globalForm = globalHandedOut.get();
+    Set<ServerCallHandler<?, ?>> protectedHandlers = protectedHandlers();
     for (ServerServiceDefinition def : server.getServices()) {
       for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
         String method = m.getMethodDescriptor().getFullMethodName();
@@ -186,6 +193,11 @@ public final class Gatehouse implements AutoCloseable {
 
   /** Builds a {@link Gatehouse}; {@link #build()} validates everything or throws. */
   public static final class Builder {
+    // The startup lines name their source (the class and method the logger would otherwise infer,
+    // so they read the same): inferring it walks the stack, and the first record of a JVM pays for
+    // setting that machinery up.
+    private static final String SOURCE = Builder.class.getName();
+
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<ModeOverride> overrides = new ArrayList<>();
     private final Set<Preset> presets = java.util.EnumSet.noneOf(Preset.class);
@@ -333,6 +345,7 @@ public final class Gatehouse implements AutoCloseable {
      * server with thousands of methods starts quickly), one INFO summary, and one WARNING listing
      * the methods nothing was written for (denied to everyone by default).
      */
+    @SuppressWarnings("UnnecessaryStringBuilder") // see the summary line
     private static void logPolicies(java.util.Collection<MethodPolicy> policies) {
       java.util.logging.Level perMethod =
           policies.size() > PER_METHOD_INFO_LIMIT ? Level.FINE : Level.INFO;
@@ -343,30 +356,42 @@ public final class Gatehouse implements AutoCloseable {
       List<String> unannotated = new ArrayList<>();
       for (MethodPolicy p : policies) {
         if (logEach) {
-          logger.log(perMethod, "gatehouse policy " + p.describe());
+          logger.logp(perMethod, SOURCE, "logPolicies", "gatehouse policy " + p.describe());
         }
-        switch (p.mode()) {
-          case PUBLIC -> publicCount++;
-          case INTERNAL -> internalCount++;
-          case GATED -> gatedCount++;
+        Mode mode = p.mode();
+        if (mode == Mode.PUBLIC) {
+          publicCount++;
+        } else if (mode == Mode.INTERNAL) {
+          internalCount++;
+        } else if (mode == Mode.GATED) {
+          gatedCount++;
         }
         if (isUnannotated(p)) {
           unannotated.add(p.fullMethodName());
         }
       }
-      logger.info(
-          "gatehouse: "
-              + policies.size()
-              + " methods resolved: "
-              + publicCount
-              + " public, "
-              + internalCount
-              + " internal, "
-              + gatedCount
-              + " gated");
+      // A StringBuilder rather than +: this line is built once per JVM, where a concatenation's
+      // first-call bootstrap costs more than the line.
+      logger.logp(
+          Level.INFO,
+          SOURCE,
+          "logPolicies",
+          new StringBuilder("gatehouse: ")
+              .append(policies.size())
+              .append(" methods resolved: ")
+              .append(publicCount)
+              .append(" public, ")
+              .append(internalCount)
+              .append(" internal, ")
+              .append(gatedCount)
+              .append(" gated")
+              .toString());
       if (!unannotated.isEmpty()) {
         int shown = Math.min(unannotated.size(), UNANNOTATED_LISTED);
-        logger.warning(
+        logger.logp(
+            Level.WARNING,
+            SOURCE,
+            "logPolicies",
             "gatehouse: "
                 + unannotated.size()
                 + " methods have no auth annotation and are denied to everyone: "
@@ -375,6 +400,13 @@ public final class Gatehouse implements AutoCloseable {
                     ? " and " + (unannotated.size() - shown) + " more"
                     : ""));
       }
+    }
+
+    // Per-method helpers, not loop bodies inside build(): a method called once per served method is
+    // compiled early in a cold JVM, while build() itself runs once and stays interpreted.
+    private static boolean inDescriptor(ServerMethodDefinition<?, ?> m, ServiceDescriptor d) {
+      String bare = m.getMethodDescriptor().getBareMethodName();
+      return bare != null && d.findMethodByName(bare) != null;
     }
 
     private static boolean isReflection(MethodPolicy p) {
@@ -422,14 +454,11 @@ public final class Gatehouse implements AutoCloseable {
         descriptors.add(descriptor);
         // Every served method must be one the policy was resolved for, by the very name calls
         // carry; anything else would only be denied per call, so refuse it here.
+        boolean sameName = name.equals(descriptor.getFullName());
         for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
-          String full = m.getMethodDescriptor().getFullMethodName();
-          String bare = m.getMethodDescriptor().getBareMethodName();
-          if (!name.equals(descriptor.getFullName())
-              || bare == null
-              || descriptor.findMethodByName(bare) == null) {
+          if (!sameName || !inDescriptor(m, descriptor)) {
             problems.add(
-                full
+                m.getMethodDescriptor().getFullMethodName()
                     + ": not a method of its proto descriptor "
                     + descriptor.getFullName()
                     + ", so its policy cannot be read");
@@ -504,7 +533,10 @@ public final class Gatehouse implements AutoCloseable {
       logPolicies(policies.values());
       List<String> ignored = resolver.notRegistered(descriptors);
       if (!ignored.isEmpty()) {
-        logger.warning(
+        logger.logp(
+            Level.WARNING,
+            SOURCE,
+            "build",
             "gatehouse: ignored, this server does not register their services: "
                 + String.join(", ", ignored));
       }
@@ -515,14 +547,20 @@ public final class Gatehouse implements AutoCloseable {
         }
       }
       if (!publicReflection.isEmpty()) {
-        logger.warning(
+        logger.logp(
+            Level.WARNING,
+            SOURCE,
+            "build",
             "gatehouse: server reflection is PUBLIC by an explicit override: anyone can list this"
                 + " server's services and methods ("
                 + String.join(", ", publicReflection)
                 + ")");
       }
       if (dryRun) {
-        logger.warning(
+        logger.logp(
+            Level.WARNING,
+            SOURCE,
+            "build",
             "GATEHOUSE DRY-RUN IS ON: calls that would be refused are logged and let through."
                 + " Do not run like this in production.");
       }
