@@ -228,9 +228,9 @@ public final class PolicyResolver {
       problems.add(name + ": service registered twice");
       return;
     }
-    MethodOptions methodOptions = memo.reparse(method.getOptions());
-    boolean methodAnnotated = methodOptions.hasExtension(METHOD_AUTH);
-    MethodAuth auth = methodOptions.getExtension(METHOD_AUTH);
+    MethodOption option = memo.methodOption(method.getOptions());
+    boolean methodAnnotated = option.written();
+    MethodAuth auth = option.auth();
     ServiceAuth serviceAuth = s.serviceAuth;
     boolean serviceAnnotated = s.serviceAnnotated;
 
@@ -435,6 +435,17 @@ public final class PolicyResolver {
   }
 
   /**
+   * A method's Gatehouse option as resolution reads it: whether {@code method_auth} is written, and
+   * its value (the default instance when it is not). Read from an immutable options message, so it
+   * is the same for every method whose options parse to an equal message.
+   */
+  private record MethodOption(boolean written, MethodAuth auth) {
+    static MethodOption of(MethodOptions options) {
+      return new MethodOption(options.hasExtension(METHOD_AUTH), options.getExtension(METHOD_AUTH));
+    }
+  }
+
+  /**
    * What one {@link #resolve} call has already worked out, so that methods written alike cost one
    * parse: a server's methods repeat a handful of option sets thousands of times.
    *
@@ -446,7 +457,7 @@ public final class PolicyResolver {
    * kept, so each method that carries the bytes fails alike.
    */
   private static final class BuildMemo {
-    private final Map<ByteString, MethodOptions> methodOptions = new HashMap<>();
+    private final Map<ByteString, MethodOption> methodOptions = new HashMap<>();
     private final Map<ByteString, ServiceOptions> serviceOptions = new HashMap<>();
     private final IdentityHashMap<dev.gatehouse.auth.v1.Requires, Requirements> requirements =
         new IdentityHashMap<>();
@@ -468,21 +479,22 @@ public final class PolicyResolver {
       return parsed;
     }
 
-    MethodOptions reparse(MethodOptions options) {
+    /** The method option of these options, read once per distinct set of option bytes. */
+    MethodOption methodOption(MethodOptions options) {
       if (!options.getUnknownFields().hasField(OptionsProto.methodAuth.getNumber())) {
-        return options;
+        return MethodOption.of(options);
       }
       ByteString bytes = options.toByteString();
-      MethodOptions parsed = methodOptions.get(bytes);
-      if (parsed == null) {
+      MethodOption read = methodOptions.get(bytes);
+      if (read == null) {
         try {
-          parsed = MethodOptions.parseFrom(bytes, REGISTRY);
+          read = MethodOption.of(MethodOptions.parseFrom(bytes, REGISTRY));
         } catch (InvalidProtocolBufferException e) {
           throw new PolicyException(List.of("unreadable method options: " + e.getMessage()));
         }
-        methodOptions.put(bytes, parsed);
+        methodOptions.put(bytes, read);
       }
-      return parsed;
+      return read;
     }
 
     /**
