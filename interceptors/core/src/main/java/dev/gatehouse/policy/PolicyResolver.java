@@ -2,6 +2,7 @@ package dev.gatehouse.policy;
 
 import static java.util.Objects.requireNonNull;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.DescriptorProtos.MethodOptions;
 import com.google.protobuf.DescriptorProtos.ServiceOptions;
 import com.google.protobuf.Descriptors.MethodDescriptor;
@@ -15,7 +16,9 @@ import dev.gatehouse.auth.v1.Policy;
 import dev.gatehouse.auth.v1.ServiceAuth;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -100,9 +103,10 @@ public final class PolicyResolver {
     List<String> problems = new ArrayList<>();
     boolean[] overrideUsed = new boolean[overrides.size()];
     Set<String> present = new HashSet<>();
+    BuildMemo memo = new BuildMemo();
     for (ServiceDescriptor service : services) {
       present.add(service.getFullName());
-      resolveService(service, out, problems, overrideUsed);
+      resolveService(service, out, problems, overrideUsed, memo);
     }
     for (int i = 0; i < overrides.size(); i++) {
       if (!overrideUsed[i] && present.contains(overrides.get(i).service())) {
@@ -144,218 +148,252 @@ public final class PolicyResolver {
       ServiceDescriptor service,
       Map<String, MethodPolicy> out,
       List<String> problems,
-      boolean[] overrideUsed) {
-    ServiceOptions serviceOptions = reparse(service.getOptions());
-    boolean serviceAnnotated = serviceOptions.hasExtension(SERVICE_AUTH);
-    ServiceAuth serviceAuth = serviceOptions.getExtension(SERVICE_AUTH);
-    boolean servicePublic = serviceAuth.hasPublic() && serviceAuth.getPublic();
-    boolean serviceInternal = serviceAuth.hasInternal() && serviceAuth.getInternal();
-    boolean serviceBoth = servicePublic && serviceInternal;
-    boolean emptyDefaultRequires =
-        serviceAuth.hasDefaultRequires() && isEmpty(serviceAuth.getDefaultRequires());
-    // Validated once for the whole service, so a bad default is reported even when every method
-    // writes its own rule.
-    String badDefaultRequires = null;
-    if (serviceAuth.hasDefaultRequires() && !emptyDefaultRequires) {
-      try {
-        Requirements.of(
-            serviceAuth.getDefaultRequires().getRolesList(),
-            serviceAuth.getDefaultRequires().getScopesList());
-      } catch (IllegalArgumentException e) {
-        badDefaultRequires = e.getMessage();
-      }
-    }
-
-    String badDefaultUser = null;
-    if (serviceAuth.hasDefaultRequiresUser()) {
-      try {
-        userRequirement(serviceAuth.getDefaultRequiresUser());
-      } catch (IllegalArgumentException e) {
-        badDefaultUser = e.getMessage();
-      }
-    }
-    boolean anyInternal = false;
-
+      boolean[] overrideUsed,
+      BuildMemo memo) {
+    ServiceState s = new ServiceState(service, memo.reparse(service.getOptions()), memo);
+    // The preset depends on the service alone: looked up once, not once per method.
+    Preset preset = presetFor(service.getFullName());
     for (MethodDescriptor method : service.getMethods()) {
-      String name = service.getFullName() + "/" + method.getName();
-      if (out.containsKey(name)) {
-        problems.add(name + ": service registered twice");
-        continue;
-      }
-      MethodOptions methodOptions = reparse(method.getOptions());
-      boolean methodAnnotated = methodOptions.hasExtension(METHOD_AUTH);
-      MethodAuth auth = methodOptions.getExtension(METHOD_AUTH);
+      resolveMethod(s, preset, method, out, problems, overrideUsed, memo);
+    }
+    if (s.serviceAuth.hasDefaultRequiresUser() && !s.anyInternal) {
+      problems.add(
+          service.getFullName() + ": default_requires_user but the service has no internal method");
+    }
+  }
 
-      ModeOverride override = null;
-      for (int i = 0; i < overrides.size(); i++) {
-        if (overrides.get(i).matches(name)) {
-          overrideUsed[i] = true;
-          if (override != null) {
-            problems.add(name + ": matched by more than one override");
-          }
-          override = overrides.get(i);
-        }
-      }
-      if (override != null) {
-        if (serviceAnnotated || methodAnnotated) {
-          problems.add(
-              name
-                  + ": override "
-                  + override.pattern()
-                  + " touches a method with Gatehouse options");
-          continue;
-        }
-        out.put(name, overridden(name, override.mode()));
-        continue;
-      }
-      // A preset applies only where nothing was written: no explicit override (above), no option.
-      Preset preset = presetFor(service.getFullName());
-      if (preset != null && !serviceAnnotated && !methodAnnotated) {
-        out.put(name, overridden(name, preset.mode()));
-        continue;
-      }
+  /**
+   * What resolution reads of one service, worked out once for all its methods, and whether any of
+   * its methods resolved internal.
+   */
+  private static final class ServiceState {
+    final String fullName;
+    final String methodPrefix;
+    final boolean serviceAnnotated;
+    final ServiceAuth serviceAuth;
+    final boolean servicePublic;
+    final boolean serviceInternal;
+    final boolean serviceBoth;
+    final boolean emptyDefaultRequires;
+    final String badDefaultRequires;
+    final String badDefaultUser;
+    boolean anyInternal;
 
-      int before = problems.size();
-      if (serviceBoth) {
-        problems.add(name + ": service sets both public and internal");
-      }
-      if (emptyDefaultRequires) {
-        problems.add(name + ": service default_requires is empty");
-      }
-      if (badDefaultRequires != null) {
-        problems.add(name + ": service default_requires: " + badDefaultRequires);
-      }
-      boolean methodPublic = auth.hasPublic() && auth.getPublic();
-      boolean methodInternal = auth.hasInternal() && auth.getInternal();
-      if (methodPublic && methodInternal) {
-        problems.add(name + ": method sets both public and internal");
-      }
-
-      Mode mode;
-      Origin modeOrigin;
-      if (methodPublic) {
-        mode = Mode.PUBLIC;
-        modeOrigin = Origin.METHOD;
-      } else if (methodInternal) {
-        mode = Mode.INTERNAL;
-        modeOrigin = Origin.METHOD;
-      } else if (servicePublic && !(auth.hasPublic() && !auth.getPublic())) {
-        mode = Mode.PUBLIC;
-        modeOrigin = Origin.SERVICE;
-      } else if (serviceInternal && !(auth.hasInternal() && !auth.getInternal())) {
-        mode = Mode.INTERNAL;
-        modeOrigin = Origin.SERVICE;
-      } else {
-        mode = Mode.GATED;
-        modeOrigin = Origin.DEFAULT;
-      }
-
-      // Compare numbers, never getPolicy(): an unknown value (a newer options.proto, a descriptor
-      // set) reads as UNRECOGNIZED, whose getNumber() throws.
-      int policyValue = auth.getPolicyValue();
-      boolean hasPolicy = policyValue != Policy.POLICY_UNSPECIFIED_VALUE;
-      if (hasPolicy && !isKnown(policyValue)) {
-        problems.add(name + ": unknown policy value " + policyValue);
-      }
-      int defaultPolicyValue = serviceAuth.getDefaultPolicyValue();
-      if (defaultPolicyValue != Policy.POLICY_UNSPECIFIED_VALUE && !isKnown(defaultPolicyValue)) {
-        problems.add(name + ": unknown service default_policy value " + defaultPolicyValue);
-      }
-      if (mode == Mode.PUBLIC && auth.hasRequires()) {
-        problems.add(name + ": requires on a public method");
-      }
-      if (mode == Mode.PUBLIC && hasPolicy) {
-        problems.add(name + ": policy on a public method");
-      }
-      if (mode == Mode.INTERNAL && hasPolicy) {
-        problems.add(name + ": policy on an internal method");
-      }
-      if (auth.hasRequires() && hasPolicy) {
-        problems.add(name + ": both requires and policy on one method");
-      }
-      if (auth.hasRequires() && isEmpty(auth.getRequires())) {
-        problems.add(name + ": requires is empty");
-      }
-      if (mode == Mode.PUBLIC && auth.hasRequiresUser()) {
-        problems.add(name + ": requires_user on a public method");
-      }
-      if (mode == Mode.GATED && auth.hasRequiresUser()) {
-        problems.add(
-            name + ": requires_user on a gated method (its caller is the end user: use requires)");
-      }
-      if (badDefaultUser != null) {
-        problems.add(name + ": service default_requires_user: " + badDefaultUser);
-      }
-      UserRequirement userRequirement = null;
-      if (mode == Mode.INTERNAL) {
-        anyInternal = true;
+    ServiceState(ServiceDescriptor service, ServiceOptions serviceOptions, BuildMemo memo) {
+      fullName = service.getFullName();
+      methodPrefix = fullName + "/";
+      serviceAnnotated = serviceOptions.hasExtension(SERVICE_AUTH);
+      serviceAuth = serviceOptions.getExtension(SERVICE_AUTH);
+      servicePublic = serviceAuth.hasPublic() && serviceAuth.getPublic();
+      serviceInternal = serviceAuth.hasInternal() && serviceAuth.getInternal();
+      serviceBoth = servicePublic && serviceInternal;
+      emptyDefaultRequires =
+          serviceAuth.hasDefaultRequires() && isEmpty(serviceAuth.getDefaultRequires());
+      // Validated once for the whole service, so a bad default is reported even when every method
+      // writes its own rule.
+      String badRequires = null;
+      if (serviceAuth.hasDefaultRequires() && !emptyDefaultRequires) {
         try {
-          if (auth.hasRequiresUser()) {
-            userRequirement = userRequirement(auth.getRequiresUser());
-          } else if (serviceAuth.hasDefaultRequiresUser() && badDefaultUser == null) {
-            userRequirement = userRequirement(serviceAuth.getDefaultRequiresUser());
-          }
+          memo.requirements(serviceAuth.getDefaultRequires());
+        } catch (IllegalArgumentException e) {
+          badRequires = e.getMessage();
+        }
+      }
+      badDefaultRequires = badRequires;
+      String badUser = null;
+      if (serviceAuth.hasDefaultRequiresUser()) {
+        try {
+          userRequirement(serviceAuth.getDefaultRequiresUser());
+        } catch (IllegalArgumentException e) {
+          badUser = e.getMessage();
+        }
+      }
+      badDefaultUser = badUser;
+    }
+  }
+
+  // One method per resolved method (not a loop body inside resolveService): at startup this code
+  // runs once per method, and a method called thousands of times is compiled early, while a loop
+  // body inside a method called once per service stays interpreted for the whole first build.
+  private void resolveMethod(
+      ServiceState s,
+      Preset preset,
+      MethodDescriptor method,
+      Map<String, MethodPolicy> out,
+      List<String> problems,
+      boolean[] overrideUsed,
+      BuildMemo memo) {
+    String name = s.methodPrefix.concat(method.getName());
+    if (out.containsKey(name)) {
+      problems.add(name + ": service registered twice");
+      return;
+    }
+    MethodOption option = memo.methodOption(method.getOptions());
+    boolean methodAnnotated = option.written();
+    MethodAuth auth = option.auth();
+    ServiceAuth serviceAuth = s.serviceAuth;
+    boolean serviceAnnotated = s.serviceAnnotated;
+
+    ModeOverride override = null;
+    for (int i = 0; i < overrides.size(); i++) {
+      if (overrides.get(i).matches(name)) {
+        overrideUsed[i] = true;
+        if (override != null) {
+          problems.add(name + ": matched by more than one override");
+        }
+        override = overrides.get(i);
+      }
+    }
+    if (override != null) {
+      if (serviceAnnotated || methodAnnotated) {
+        problems.add(
+            name + ": override " + override.pattern() + " touches a method with Gatehouse options");
+        return;
+      }
+      out.put(name, overridden(name, override.mode()));
+      return;
+    }
+    // A preset applies only where nothing was written: no explicit override (above), no option.
+    if (preset != null && !serviceAnnotated && !methodAnnotated) {
+      out.put(name, overridden(name, preset.mode()));
+      return;
+    }
+
+    int before = problems.size();
+    if (s.serviceBoth) {
+      problems.add(name + ": service sets both public and internal");
+    }
+    if (s.emptyDefaultRequires) {
+      problems.add(name + ": service default_requires is empty");
+    }
+    if (s.badDefaultRequires != null) {
+      problems.add(name + ": service default_requires: " + s.badDefaultRequires);
+    }
+    boolean methodPublic = auth.hasPublic() && auth.getPublic();
+    boolean methodInternal = auth.hasInternal() && auth.getInternal();
+    if (methodPublic && methodInternal) {
+      problems.add(name + ": method sets both public and internal");
+    }
+
+    Mode mode;
+    Origin modeOrigin;
+    if (methodPublic) {
+      mode = Mode.PUBLIC;
+      modeOrigin = Origin.METHOD;
+    } else if (methodInternal) {
+      mode = Mode.INTERNAL;
+      modeOrigin = Origin.METHOD;
+    } else if (s.servicePublic && !(auth.hasPublic() && !auth.getPublic())) {
+      mode = Mode.PUBLIC;
+      modeOrigin = Origin.SERVICE;
+    } else if (s.serviceInternal && !(auth.hasInternal() && !auth.getInternal())) {
+      mode = Mode.INTERNAL;
+      modeOrigin = Origin.SERVICE;
+    } else {
+      mode = Mode.GATED;
+      modeOrigin = Origin.DEFAULT;
+    }
+
+    // Compare numbers, never getPolicy(): an unknown value (a newer options.proto, a descriptor
+    // set) reads as UNRECOGNIZED, whose getNumber() throws.
+    int policyValue = auth.getPolicyValue();
+    boolean hasPolicy = policyValue != Policy.POLICY_UNSPECIFIED_VALUE;
+    if (hasPolicy && !isKnown(policyValue)) {
+      problems.add(name + ": unknown policy value " + policyValue);
+    }
+    int defaultPolicyValue = serviceAuth.getDefaultPolicyValue();
+    if (defaultPolicyValue != Policy.POLICY_UNSPECIFIED_VALUE && !isKnown(defaultPolicyValue)) {
+      problems.add(name + ": unknown service default_policy value " + defaultPolicyValue);
+    }
+    if (mode == Mode.PUBLIC && auth.hasRequires()) {
+      problems.add(name + ": requires on a public method");
+    }
+    if (mode == Mode.PUBLIC && hasPolicy) {
+      problems.add(name + ": policy on a public method");
+    }
+    if (mode == Mode.INTERNAL && hasPolicy) {
+      problems.add(name + ": policy on an internal method");
+    }
+    if (auth.hasRequires() && hasPolicy) {
+      problems.add(name + ": both requires and policy on one method");
+    }
+    if (auth.hasRequires() && isEmpty(auth.getRequires())) {
+      problems.add(name + ": requires is empty");
+    }
+    if (mode == Mode.PUBLIC && auth.hasRequiresUser()) {
+      problems.add(name + ": requires_user on a public method");
+    }
+    if (mode == Mode.GATED && auth.hasRequiresUser()) {
+      problems.add(
+          name + ": requires_user on a gated method (its caller is the end user: use requires)");
+    }
+    if (s.badDefaultUser != null) {
+      problems.add(name + ": service default_requires_user: " + s.badDefaultUser);
+    }
+    UserRequirement userRequirement = null;
+    if (mode == Mode.INTERNAL) {
+      s.anyInternal = true;
+      try {
+        if (auth.hasRequiresUser()) {
+          userRequirement = userRequirement(auth.getRequiresUser());
+        } else if (serviceAuth.hasDefaultRequiresUser() && s.badDefaultUser == null) {
+          userRequirement = userRequirement(serviceAuth.getDefaultRequiresUser());
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add(name + ": " + e.getMessage());
+      }
+    }
+
+    // The method's own rule (requires, or policy) replaces the service's defaults whole: a
+    // method that writes `policy: POLICY_DENY` is denied even when the service has a
+    // default_requires, and a method `requires` is never OR-merged with default_requires.
+    Requirements requirements = null;
+    Origin ruleOrigin = null;
+    if (mode != Mode.PUBLIC) {
+      dev.gatehouse.auth.v1.Requires written = null;
+      if (auth.hasRequires()) {
+        written = auth.getRequires();
+        ruleOrigin = Origin.METHOD;
+      } else if (!hasPolicy && serviceAuth.hasDefaultRequires() && s.badDefaultRequires == null) {
+        written = serviceAuth.getDefaultRequires();
+        ruleOrigin = Origin.SERVICE;
+      }
+      if (written != null && !isEmpty(written)) {
+        try {
+          requirements = memo.requirements(written);
         } catch (IllegalArgumentException e) {
           problems.add(name + ": " + e.getMessage());
         }
       }
+    }
+    if (problems.size() > before) {
+      return;
+    }
 
-      // The method's own rule (requires, or policy) replaces the service's defaults whole: a
-      // method that writes `policy: POLICY_DENY` is denied even when the service has a
-      // default_requires, and a method `requires` is never OR-merged with default_requires.
-      Requirements requirements = null;
-      Origin ruleOrigin = null;
-      if (mode != Mode.PUBLIC) {
-        dev.gatehouse.auth.v1.Requires written = null;
-        if (auth.hasRequires()) {
-          written = auth.getRequires();
-          ruleOrigin = Origin.METHOD;
-        } else if (!hasPolicy && serviceAuth.hasDefaultRequires() && badDefaultRequires == null) {
-          written = serviceAuth.getDefaultRequires();
-          ruleOrigin = Origin.SERVICE;
-        }
-        if (written != null && !isEmpty(written)) {
-          try {
-            requirements = Requirements.of(written.getRolesList(), written.getScopesList());
-          } catch (IllegalArgumentException e) {
-            problems.add(name + ": " + e.getMessage());
-          }
-        }
+    switch (mode) {
+      case PUBLIC -> out.put(name, MethodPolicy.publicMethod(name, modeOrigin));
+      case INTERNAL -> {
+        MethodPolicy internal =
+            MethodPolicy.internalMethod(name, modeOrigin, requirements, ruleOrigin);
+        out.put(
+            name,
+            userRequirement == null ? internal : internal.withUserRequirement(userRequirement));
       }
-      if (problems.size() > before) {
-        continue;
-      }
-
-      switch (mode) {
-        case PUBLIC -> out.put(name, MethodPolicy.publicMethod(name, modeOrigin));
-        case INTERNAL -> {
-          MethodPolicy internal =
-              MethodPolicy.internalMethod(name, modeOrigin, requirements, ruleOrigin);
+      case GATED -> {
+        if (requirements != null) {
+          out.put(name, MethodPolicy.gatedMethod(name, modeOrigin, requirements, ruleOrigin));
+        } else if (hasPolicy) {
+          out.put(
+              name, MethodPolicy.gatedMethod(name, modeOrigin, access(policyValue), Origin.METHOD));
+        } else if (defaultPolicyValue != Policy.POLICY_UNSPECIFIED_VALUE) {
           out.put(
               name,
-              userRequirement == null ? internal : internal.withUserRequirement(userRequirement));
-        }
-        case GATED -> {
-          if (requirements != null) {
-            out.put(name, MethodPolicy.gatedMethod(name, modeOrigin, requirements, ruleOrigin));
-          } else if (hasPolicy) {
-            out.put(
-                name,
-                MethodPolicy.gatedMethod(name, modeOrigin, access(policyValue), Origin.METHOD));
-          } else if (defaultPolicyValue != Policy.POLICY_UNSPECIFIED_VALUE) {
-            out.put(
-                name,
-                MethodPolicy.gatedMethod(
-                    name, modeOrigin, access(defaultPolicyValue), Origin.SERVICE));
-          } else {
-            out.put(name, MethodPolicy.gatedMethod(name, modeOrigin, Access.DENY, Origin.DEFAULT));
-          }
+              MethodPolicy.gatedMethod(
+                  name, modeOrigin, access(defaultPolicyValue), Origin.SERVICE));
+        } else {
+          out.put(name, MethodPolicy.gatedMethod(name, modeOrigin, Access.DENY, Origin.DEFAULT));
         }
       }
-    }
-    if (serviceAuth.hasDefaultRequiresUser() && !anyInternal) {
-      problems.add(
-          service.getFullName() + ": default_requires_user but the service has no internal method");
     }
   }
 
@@ -397,28 +435,81 @@ public final class PolicyResolver {
   }
 
   /**
-   * Descriptors built from a descriptor set without our extension registry keep our options as
-   * unknown fields; parse them again so resolution never silently misses an annotation.
+   * A method's Gatehouse option as resolution reads it: whether {@code method_auth} is written, and
+   * its value (the default instance when it is not). Read from an immutable options message, so it
+   * is the same for every method whose options parse to an equal message.
    */
-  private static ServiceOptions reparse(ServiceOptions options) {
-    if (options.getUnknownFields().hasField(OptionsProto.serviceAuth.getNumber())) {
-      try {
-        return ServiceOptions.parseFrom(options.toByteString(), REGISTRY);
-      } catch (InvalidProtocolBufferException e) {
-        throw new PolicyException(List.of("unreadable service options: " + e.getMessage()));
-      }
+  private record MethodOption(boolean written, MethodAuth auth) {
+    static MethodOption of(MethodOptions options) {
+      return new MethodOption(options.hasExtension(METHOD_AUTH), options.getExtension(METHOD_AUTH));
     }
-    return options;
   }
 
-  private static MethodOptions reparse(MethodOptions options) {
-    if (options.getUnknownFields().hasField(OptionsProto.methodAuth.getNumber())) {
-      try {
-        return MethodOptions.parseFrom(options.toByteString(), REGISTRY);
-      } catch (InvalidProtocolBufferException e) {
-        throw new PolicyException(List.of("unreadable method options: " + e.getMessage()));
+  /**
+   * What one {@link #resolve} call has already worked out, so that methods written alike cost one
+   * parse: a server's methods repeat a handful of option sets thousands of times.
+   *
+   * <p>Descriptors built from a descriptor set without our extension registry (as generated code
+   * builds them) keep our options as unknown fields; they are parsed again with the registry so
+   * resolution never silently misses an annotation. Equal option bytes parse to equal, immutable
+   * options messages, so the parse of one set of bytes is shared by every method that carries the
+   * same bytes: the result is the one a parse of its own would give. A parse that fails is not
+   * kept, so each method that carries the bytes fails alike.
+   */
+  private static final class BuildMemo {
+    private final Map<ByteString, MethodOption> methodOptions = new HashMap<>();
+    private final Map<ByteString, ServiceOptions> serviceOptions = new HashMap<>();
+    private final IdentityHashMap<dev.gatehouse.auth.v1.Requires, Requirements> requirements =
+        new IdentityHashMap<>();
+
+    ServiceOptions reparse(ServiceOptions options) {
+      if (!options.getUnknownFields().hasField(OptionsProto.serviceAuth.getNumber())) {
+        return options;
       }
+      ByteString bytes = options.toByteString();
+      ServiceOptions parsed = serviceOptions.get(bytes);
+      if (parsed == null) {
+        try {
+          parsed = ServiceOptions.parseFrom(bytes, REGISTRY);
+        } catch (InvalidProtocolBufferException e) {
+          throw new PolicyException(List.of("unreadable service options: " + e.getMessage()));
+        }
+        serviceOptions.put(bytes, parsed);
+      }
+      return parsed;
     }
-    return options;
+
+    /** The method option of these options, read once per distinct set of option bytes. */
+    MethodOption methodOption(MethodOptions options) {
+      if (!options.getUnknownFields().hasField(OptionsProto.methodAuth.getNumber())) {
+        return MethodOption.of(options);
+      }
+      ByteString bytes = options.toByteString();
+      MethodOption read = methodOptions.get(bytes);
+      if (read == null) {
+        try {
+          read = MethodOption.of(MethodOptions.parseFrom(bytes, REGISTRY));
+        } catch (InvalidProtocolBufferException e) {
+          throw new PolicyException(List.of("unreadable method options: " + e.getMessage()));
+        }
+        methodOptions.put(bytes, read);
+      }
+      return read;
+    }
+
+    /**
+     * The requirements a written, non-empty {@code Requires} message declares. Kept by the
+     * message's identity (an immutable message, shared by the methods whose options share a parse),
+     * so equal results are shared; a message that fails validation is not kept, so it throws the
+     * same {@link IllegalArgumentException} for every method that names it.
+     */
+    Requirements requirements(dev.gatehouse.auth.v1.Requires written) {
+      Requirements known = requirements.get(written);
+      if (known == null) {
+        known = Requirements.of(written.getRolesList(), written.getScopesList());
+        requirements.put(written, known);
+      }
+      return known;
+    }
   }
 }

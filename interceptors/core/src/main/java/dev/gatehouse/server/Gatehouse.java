@@ -27,7 +27,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -80,7 +79,6 @@ public final class Gatehouse implements AutoCloseable {
   private final Map<String, MethodPolicy> policies;
   private final List<Authenticator> authenticators;
   private final ServerInterceptor global;
-  private final Set<ServerCallHandler<?, ?>> protectedHandlers;
   private final AtomicBoolean globalHandedOut = new AtomicBoolean();
 
   private Gatehouse(
@@ -92,14 +90,21 @@ public final class Gatehouse implements AutoCloseable {
     this.policies = policies;
     this.authenticators = authenticators;
     this.global = global;
+  }
+
+  /**
+   * The handlers of the protected definitions, by identity. Only {@link #verify} reads them, so
+   * they are gathered there rather than at build time; the definitions never change.
+   */
+  private Set<ServerCallHandler<?, ?>> protectedHandlers() {
     Set<ServerCallHandler<?, ?>> handlers =
-        java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        java.util.Collections.newSetFromMap(new IdentityHashMap<>(policies.size()));
     for (ServerServiceDefinition def : services) {
       for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
         handlers.add(m.getServerCallHandler());
       }
     }
-    this.protectedHandlers = java.util.Collections.unmodifiableSet(handlers);
+    return handlers;
   }
 
   /** A new builder. */
@@ -145,6 +150,7 @@ public final class Gatehouse implements AutoCloseable {
     requireNonNull(server, "server");
     List<String> problems = new ArrayList<>();
     boolean globalForm = globalHandedOut.get();
+    Set<ServerCallHandler<?, ?>> protectedHandlers = protectedHandlers();
     for (ServerServiceDefinition def : server.getServices()) {
       for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
         String method = m.getMethodDescriptor().getFullMethodName();
@@ -187,6 +193,11 @@ public final class Gatehouse implements AutoCloseable {
 
   /** Builds a {@link Gatehouse}; {@link #build()} validates everything or throws. */
   public static final class Builder {
+    // The startup lines name their source (the class and method the logger would otherwise infer,
+    // so they read the same): inferring it walks the stack, and the first record of a JVM pays for
+    // setting that machinery up.
+    private static final String SOURCE = Builder.class.getName();
+
     private final List<ServerServiceDefinition> services = new ArrayList<>();
     private final List<ModeOverride> overrides = new ArrayList<>();
     private final Set<Preset> presets = java.util.EnumSet.noneOf(Preset.class);
@@ -334,35 +345,53 @@ public final class Gatehouse implements AutoCloseable {
      * server with thousands of methods starts quickly), one INFO summary, and one WARNING listing
      * the methods nothing was written for (denied to everyone by default).
      */
+    @SuppressWarnings("UnnecessaryStringBuilder") // see the summary line
     private static void logPolicies(java.util.Collection<MethodPolicy> policies) {
       java.util.logging.Level perMethod =
           policies.size() > PER_METHOD_INFO_LIMIT ? Level.FINE : Level.INFO;
       boolean logEach = logger.isLoggable(perMethod);
-      Map<Mode, Integer> counts = new java.util.EnumMap<>(Mode.class);
+      int publicCount = 0;
+      int internalCount = 0;
+      int gatedCount = 0;
       List<String> unannotated = new ArrayList<>();
       for (MethodPolicy p : policies) {
         if (logEach) {
-          logger.log(perMethod, "gatehouse policy " + p.describe());
+          logger.logp(perMethod, SOURCE, "logPolicies", "gatehouse policy " + p.describe());
         }
-        counts.merge(p.mode(), 1, Integer::sum);
-        if (p.modeOrigin() == Origin.DEFAULT
-            && p.ruleOrigin().filter(o -> o == Origin.DEFAULT).isPresent()) {
+        Mode mode = p.mode();
+        if (mode == Mode.PUBLIC) {
+          publicCount++;
+        } else if (mode == Mode.INTERNAL) {
+          internalCount++;
+        } else if (mode == Mode.GATED) {
+          gatedCount++;
+        }
+        if (isUnannotated(p)) {
           unannotated.add(p.fullMethodName());
         }
       }
-      logger.info(
-          "gatehouse: "
-              + policies.size()
-              + " methods resolved: "
-              + counts.getOrDefault(Mode.PUBLIC, 0)
-              + " public, "
-              + counts.getOrDefault(Mode.INTERNAL, 0)
-              + " internal, "
-              + counts.getOrDefault(Mode.GATED, 0)
-              + " gated");
+      // A StringBuilder rather than +: this line is built once per JVM, where a concatenation's
+      // first-call bootstrap costs more than the line.
+      logger.logp(
+          Level.INFO,
+          SOURCE,
+          "logPolicies",
+          new StringBuilder("gatehouse: ")
+              .append(policies.size())
+              .append(" methods resolved: ")
+              .append(publicCount)
+              .append(" public, ")
+              .append(internalCount)
+              .append(" internal, ")
+              .append(gatedCount)
+              .append(" gated")
+              .toString());
       if (!unannotated.isEmpty()) {
         int shown = Math.min(unannotated.size(), UNANNOTATED_LISTED);
-        logger.warning(
+        logger.logp(
+            Level.WARNING,
+            SOURCE,
+            "logPolicies",
             "gatehouse: "
                 + unannotated.size()
                 + " methods have no auth annotation and are denied to everyone: "
@@ -371,6 +400,23 @@ public final class Gatehouse implements AutoCloseable {
                     ? " and " + (unannotated.size() - shown) + " more"
                     : ""));
       }
+    }
+
+    // Per-method helpers, not loop bodies inside build(): a method called once per served method is
+    // compiled early in a cold JVM, while build() itself runs once and stays interpreted.
+    private static boolean inDescriptor(ServerMethodDefinition<?, ?> m, ServiceDescriptor d) {
+      String bare = m.getMethodDescriptor().getBareMethodName();
+      return bare != null && d.findMethodByName(bare) != null;
+    }
+
+    private static boolean isReflection(MethodPolicy p) {
+      String name = p.fullMethodName();
+      return Preset.REFLECTION.covers(name.substring(0, name.indexOf('/')));
+    }
+
+    /** Nothing was written for this method: its mode and its rule both come from the default. */
+    private static boolean isUnannotated(MethodPolicy p) {
+      return p.modeOrigin() == Origin.DEFAULT && p.ruleOrigin().orElse(null) == Origin.DEFAULT;
     }
 
     /**
@@ -408,14 +454,11 @@ public final class Gatehouse implements AutoCloseable {
         descriptors.add(descriptor);
         // Every served method must be one the policy was resolved for, by the very name calls
         // carry; anything else would only be denied per call, so refuse it here.
+        boolean sameName = name.equals(descriptor.getFullName());
         for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
-          String full = m.getMethodDescriptor().getFullMethodName();
-          String bare = m.getMethodDescriptor().getBareMethodName();
-          if (!name.equals(descriptor.getFullName())
-              || bare == null
-              || descriptor.findMethodByName(bare) == null) {
+          if (!sameName || !inDescriptor(m, descriptor)) {
             problems.add(
-                full
+                m.getMethodDescriptor().getFullMethodName()
                     + ": not a method of its proto descriptor "
                     + descriptor.getFullName()
                     + ", so its policy cannot be read");
@@ -433,22 +476,26 @@ public final class Gatehouse implements AutoCloseable {
           problems.add("override declared twice: " + o.pattern());
         }
       }
-      Map<String, MethodPolicy> policies = new LinkedHashMap<>();
+      // resolve returns a new map each call, referenced by nothing else: this build owns it.
+      Map<String, MethodPolicy> policies = Map.of();
       PolicyResolver resolver = PolicyResolver.create(distinct, presets);
       try {
-        policies.putAll(resolver.resolve(descriptors));
+        policies = resolver.resolve(descriptors);
       } catch (PolicyException e) {
         problems.addAll(e.problems());
       }
       checkAuthenticators(problems);
       List<String> internalWithoutSource = new ArrayList<>();
       List<String> gatedWithoutUser = new ArrayList<>();
-      for (MethodPolicy p : policies.values()) {
-        if (p.mode() == Mode.INTERNAL && trustSources.isEmpty()) {
-          internalWithoutSource.add(p.fullMethodName());
-        }
-        if (p.mode() == Mode.GATED && !p.deniesEveryone() && userAuthenticator == null) {
-          gatedWithoutUser.add(p.fullMethodName());
+      // With a trust source and a user authenticator configured, neither list can get an entry.
+      if (trustSources.isEmpty() || userAuthenticator == null) {
+        for (MethodPolicy p : policies.values()) {
+          if (p.mode() == Mode.INTERNAL && trustSources.isEmpty()) {
+            internalWithoutSource.add(p.fullMethodName());
+          }
+          if (p.mode() == Mode.GATED && !p.deniesEveryone() && userAuthenticator == null) {
+            gatedWithoutUser.add(p.fullMethodName());
+          }
         }
       }
       for (String m : internalWithoutSource) {
@@ -486,26 +533,34 @@ public final class Gatehouse implements AutoCloseable {
       logPolicies(policies.values());
       List<String> ignored = resolver.notRegistered(descriptors);
       if (!ignored.isEmpty()) {
-        logger.warning(
+        logger.logp(
+            Level.WARNING,
+            SOURCE,
+            "build",
             "gatehouse: ignored, this server does not register their services: "
                 + String.join(", ", ignored));
       }
       List<String> publicReflection = new ArrayList<>();
       for (MethodPolicy p : policies.values()) {
-        String service = p.fullMethodName().substring(0, p.fullMethodName().indexOf('/'));
-        if (p.mode() == Mode.PUBLIC && Preset.REFLECTION.covers(service)) {
+        if (p.mode() == Mode.PUBLIC && isReflection(p)) {
           publicReflection.add(p.fullMethodName());
         }
       }
       if (!publicReflection.isEmpty()) {
-        logger.warning(
+        logger.logp(
+            Level.WARNING,
+            SOURCE,
+            "build",
             "gatehouse: server reflection is PUBLIC by an explicit override: anyone can list this"
                 + " server's services and methods ("
                 + String.join(", ", publicReflection)
                 + ")");
       }
       if (dryRun) {
-        logger.warning(
+        logger.logp(
+            Level.WARNING,
+            SOURCE,
+            "build",
             "GATEHOUSE DRY-RUN IS ON: calls that would be refused are logged and let through."
                 + " Do not run like this in production.");
       }
@@ -514,9 +569,11 @@ public final class Gatehouse implements AutoCloseable {
         all.add(userAuthenticator);
       }
       Object token = new Object();
+      // One immutable copy serves both interceptors.
+      Map<String, MethodPolicy> frozen = Map.copyOf(policies);
       GatehouseInterceptor interceptor =
           new GatehouseInterceptor(
-              Map.copyOf(policies),
+              frozen,
               userAuthenticator,
               List.copyOf(trustSources),
               auditListener,
@@ -525,7 +582,7 @@ public final class Gatehouse implements AutoCloseable {
               false);
       GatehouseInterceptor global =
           new GatehouseInterceptor(
-              Map.copyOf(policies),
+              frozen,
               userAuthenticator,
               List.copyOf(trustSources),
               auditListener,
@@ -538,7 +595,7 @@ public final class Gatehouse implements AutoCloseable {
       }
       return new Gatehouse(
           List.copyOf(wrapped),
-          java.util.Collections.unmodifiableMap(new LinkedHashMap<>(policies)),
+          java.util.Collections.unmodifiableMap(policies),
           List.copyOf(all),
           global);
     }

@@ -98,6 +98,41 @@ class StartupLogTest {
     }
   }
 
+  @Test
+  void build_startupLines_nameTheBuilderMethodThatLogsThemAsTheirSource() {
+    try (LogCapture log = new LogCapture()) {
+      Gatehouse.newBuilder()
+          .addService(new HealthStatusManager().getHealthService())
+          .dryRun(true)
+          .build()
+          .close();
+      LogRecord summary =
+          log.records().stream()
+              .filter(r -> r.getMessage() != null && r.getMessage().contains(" methods resolved: "))
+              .findFirst()
+              .orElseThrow();
+      LogRecord unannotated =
+          log.records().stream()
+              .filter(r -> r.getMessage() != null && r.getMessage().contains("no auth annotation"))
+              .findFirst()
+              .orElseThrow();
+      LogRecord dryRun =
+          log.records().stream()
+              .filter(r -> r.getMessage() != null && r.getMessage().contains("DRY-RUN IS ON"))
+              .findFirst()
+              .orElseThrow();
+      String builder = Gatehouse.Builder.class.getName();
+      assertEquals(List.of(builder, "logPolicies"), source(summary));
+      assertEquals(List.of(builder, "logPolicies"), source(unannotated));
+      assertEquals(List.of(builder, "build"), source(dryRun));
+      assertEquals(Gatehouse.class.getName(), summary.getLoggerName());
+    }
+  }
+
+  private static List<String> source(LogRecord r) {
+    return List.of(String.valueOf(r.getSourceClassName()), String.valueOf(r.getSourceMethodName()));
+  }
+
   private static Gatehouse build(List<io.grpc.ServerServiceDefinition> services) {
     Gatehouse.Builder b =
         Gatehouse.newBuilder()
