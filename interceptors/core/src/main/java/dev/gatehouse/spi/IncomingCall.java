@@ -76,7 +76,10 @@ public final class IncomingCall {
 
   /** Interned ASCII metadata key for a header name. */
   public static Metadata.Key<String> key(String name) {
-    return KEYS.computeIfAbsent(name, n -> Metadata.Key.of(n, Metadata.ASCII_STRING_MARSHALLER));
+    Metadata.Key<String> known = KEYS.get(name); // the hot path: a plain read, no bin lock
+    return known != null
+        ? known
+        : KEYS.computeIfAbsent(name, n -> Metadata.Key.of(n, Metadata.ASCII_STRING_MARSHALLER));
   }
 
   /** The full method name, {@code package.Service/Method}. */
