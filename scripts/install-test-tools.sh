@@ -27,8 +27,24 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq
-# --no-install-recommends: the server binary only; the package's service is not needed (tests
-# start their own server on a free loopback port).
-$SUDO apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+# A few attempts: another apt-get (or a second run of this script) may hold the package lock for
+# a while; once it is done, redis-server may already be there.
+for attempt in 1 2 3 4 5 6; do
+  # --no-install-recommends: the server binary only; the package's service is not needed (tests
+  # start their own server on a free loopback port).
+  if $SUDO apt-get -o DPkg::Lock::Timeout=60 update -qq &&
+    $SUDO apt-get -o DPkg::Lock::Timeout=60 install -y -qq --no-install-recommends \
+      redis-server >/dev/null; then
+    break
+  fi
+  if command -v redis-server >/dev/null 2>&1; then
+    break
+  fi
+  if [ "$attempt" -eq 6 ]; then
+    echo "install-test-tools: could not install redis-server" >&2
+    exit 1
+  fi
+  echo "install-test-tools: apt-get failed (attempt $attempt), retrying in 10 s" >&2
+  sleep 10
+done
 echo "install-test-tools: installed $(redis-server --version | head -n1)"

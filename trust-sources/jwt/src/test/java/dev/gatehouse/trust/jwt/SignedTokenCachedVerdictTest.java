@@ -99,6 +99,31 @@ class SignedTokenCachedVerdictTest {
   }
 
   @Test
+  void cachedToken_pastItsExpiry_refusedExpiredNotServedFromTheStoredVerdict() {
+    String t = token(c -> c.put("roles", List.of("trip-finisher")));
+    try (SignedTokenTrustSource s = source(i -> i.roles(List.of("trip-finisher"))).build()) {
+      principal(call(s, t, null));
+      principal(call(s, t, null));
+      clock.advance(java.time.Duration.ofHours(1)); // past exp (300 s) and any skew
+      AuthResult late = call(s, t, null);
+      assertEquals(Reason.EXPIRED, late.reason(), late.toString());
+    }
+  }
+
+  @Test
+  void reloadSharingTheVerifier_newSourcesPrincipalKeptAndServedFromTheSecondCallOn() {
+    String t = token(c -> c.put("roles", List.of("trip-finisher")));
+    try (SignedTokenTrustSource first = source(i -> i.roles(List.of("trip-finisher"))).build()) {
+      principal(call(first, t, null));
+      try (SignedTokenTrustSource second =
+          source(i -> i.roles(List.of("trip-finisher"))).shareVerifierOf(first).build()) {
+        Principal once = principal(call(second, t, null));
+        assertSame(once, principal(call(second, t, null)), "kept for the new source");
+      }
+    }
+  }
+
+  @Test
   void cachedBoundToken_fromAnotherPeerOrWithoutTls_refusedOnEveryCall() {
     String t = bound(BOUND_PEER, c -> {});
     try (SignedTokenTrustSource s = source(i -> i).build()) {

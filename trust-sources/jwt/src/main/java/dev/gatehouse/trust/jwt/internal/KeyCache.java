@@ -16,6 +16,7 @@ import dev.gatehouse.spi.Reason;
 import dev.gatehouse.trust.jwt.internal.IssuerKeys.Lookup;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.SocketTimeoutException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -591,7 +592,9 @@ final class KeyCache {
   private static boolean interrupted(Throwable e) {
     int depth = 0;
     for (Throwable t = e; t != null && depth < 8; t = t.getCause(), depth++) {
-      if (t instanceof InterruptedIOException
+      // A read or connect timeout (SocketTimeoutException) is an InterruptedIOException too, but
+      // it is the key location failing to answer, which the operator must see as a failure.
+      if ((t instanceof InterruptedIOException && !(t instanceof SocketTimeoutException))
           || t instanceof InterruptedException
           || t instanceof java.nio.channels.ClosedByInterruptException) {
         return true;

@@ -142,9 +142,11 @@ public final class VerifiedJwt {
   /**
    * The value {@code owner} derives from this token with {@code compute}, computed once and kept
    * with the token (the verifier's cache hands the same {@code VerifiedJwt} to every call with the
-   * same token). Only the first owner's value is kept; any other owner gets a fresh value each
-   * time. {@code compute} must depend on nothing but this token and fixed state of {@code owner}:
-   * per-call checks (replay, peer binding) must never be derived. Two racing first calls may both
+   * same token). One owner's value is kept at a time, the latest computed: after a reload that
+   * shares the verifier's cache, the new source's value replaces the old source's (and the old
+   * source is no longer held). An owner only ever reads a value it computed itself (compared by
+   * identity). {@code compute} must depend on nothing but this token and fixed state of {@code
+   * owner}: per-call checks (replay, peer binding) must never be derived. Two racing calls may both
    * compute; either result is kept.
    */
   public <T> T derive(Object owner, Class<T> type, Function<? super VerifiedJwt, T> compute) {
@@ -153,9 +155,7 @@ public final class VerifiedJwt {
       return type.cast(d.value());
     }
     T value = compute.apply(this);
-    if (d == null) {
-      derived = new Derived(owner, value);
-    }
+    derived = new Derived(owner, value);
     return value;
   }
 

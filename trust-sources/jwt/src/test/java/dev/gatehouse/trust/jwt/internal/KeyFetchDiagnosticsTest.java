@@ -156,7 +156,9 @@ class KeyFetchDiagnosticsTest {
         LogRecord warning = awaitRecord(KeyFetchDiagnosticsTest::initialFetchWarning);
         assertTrue(Level.WARNING.equals(warning.getLevel()), messages()::toString);
         assertTrue(warning.getMessage().contains(jwks.url()), warning.getMessage());
-        assertTrue(warning.getMessage().contains("timed out after 200 ms"), warning.getMessage());
+        // Whichever bound fires first: the whole exchange ("timed out after 200 ms") or the
+        // socket's read timeout, set to the same bound ("SocketTimeoutException: Read timed out").
+        assertTrue(warning.getMessage().contains("timed out"), warning.getMessage());
       } finally {
         v.close();
       }
