@@ -371,10 +371,7 @@ class VerifiedTokenCacheTest {
   void verifyBearer_afterMayWaitForKeysFoundTheEntry_servedOnceWithoutASecondLookup() {
     MutableClock clock = new MutableClock(NOW);
     JwtVerifier v = verifier(clock);
-    String token = token("alice", NOW, 3600);
-    assertTrue(v.verify(token).isVerified());
-    dev.gatehouse.spi.IncomingCall call = bearerCall(token);
-    assertFalse(v.mayWaitForKeys(call, "authorization"));
+    dev.gatehouse.spi.IncomingCall call = cachedThenProbed(v, token("alice", NOW, 3600));
     assertTrue(call.kept(v) != null, "the lookup is kept on the call");
     assertTrue(v.verifyBearer(call, "authorization").isVerified());
     assertEquals(1, v.cacheHits());
@@ -384,10 +381,7 @@ class VerifiedTokenCacheTest {
   void verifyBearer_keptEntryWhoseTokenExpiredMeanwhile_refusedExpired() {
     MutableClock clock = new MutableClock(NOW);
     JwtVerifier v = verifier(clock);
-    String token = token("alice", NOW, 60);
-    assertTrue(v.verify(token).isVerified());
-    dev.gatehouse.spi.IncomingCall call = bearerCall(token);
-    assertFalse(v.mayWaitForKeys(call, "authorization"));
+    dev.gatehouse.spi.IncomingCall call = cachedThenProbed(v, token("alice", NOW, 60));
     clock.advance(Duration.ofMinutes(10)); // between the chain's two steps: the re-check runs
     JwtVerification after = v.verifyBearer(call, "authorization");
     assertEquals(Reason.EXPIRED, after.reason(), after.toString());
@@ -410,6 +404,14 @@ class VerifiedTokenCacheTest {
     assertFalse(v.mayWaitForKeys(bad, "authorization"));
     JwtVerification refused = v.verifyBearer(bad, "authorization");
     assertEquals(Reason.BAD_SIGNATURE, refused.reason(), refused.toString());
+  }
+
+  /** A call carrying {@code token}, verified once before and then probed by mayWaitForKeys. */
+  private static dev.gatehouse.spi.IncomingCall cachedThenProbed(JwtVerifier v, String token) {
+    assertTrue(v.verify(token).isVerified());
+    dev.gatehouse.spi.IncomingCall call = bearerCall(token);
+    assertFalse(v.mayWaitForKeys(call, "authorization"), "a cached token never waits");
+    return call;
   }
 
   private static dev.gatehouse.spi.IncomingCall bearerCall(String token) {
