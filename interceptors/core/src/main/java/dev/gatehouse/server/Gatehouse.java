@@ -370,8 +370,9 @@ public final class Gatehouse implements AutoCloseable {
           unannotated.add(p.fullMethodName());
         }
       }
-      // A StringBuilder rather than +: this line is built once per JVM, where a concatenation's
-      // first-call bootstrap costs more than the line.
+      // A StringBuilder rather than +: this line is built once per build, and a + here would pay
+      // its
+      // invokedynamic bootstrap on the first build of a JVM, costing more than the line itself.
       logger.logp(
           Level.INFO,
           SOURCE,
