@@ -405,9 +405,20 @@ public final class Gatehouse implements AutoCloseable {
 
     // Per-method helpers, not loop bodies inside build(): a method called once per served method is
     // compiled early in a cold JVM, while build() itself runs once and stays interpreted.
-    private static boolean inDescriptor(ServerMethodDefinition<?, ?> m, ServiceDescriptor d) {
+    private static boolean inDescriptor(
+        ServerMethodDefinition<?, ?> m, ServiceDescriptor d, Set<String> own) {
       String bare = m.getMethodDescriptor().getBareMethodName();
-      return bare != null && d.findMethodByName(bare) != null;
+      // findMethodByName finds every one of the service's own methods (they are in its file's
+      // pool), so a name among them needs no pool lookup; any other name gets the pool's answer.
+      return bare != null && (own.contains(bare) || d.findMethodByName(bare) != null);
+    }
+
+    private static Set<String> methodNames(ServiceDescriptor d) {
+      Set<String> names = new HashSet<>();
+      for (com.google.protobuf.Descriptors.MethodDescriptor m : d.getMethods()) {
+        names.add(m.getName());
+      }
+      return names;
     }
 
     private static boolean isReflection(MethodPolicy p) {
@@ -456,8 +467,9 @@ public final class Gatehouse implements AutoCloseable {
         // Every served method must be one the policy was resolved for, by the very name calls
         // carry; anything else would only be denied per call, so refuse it here.
         boolean sameName = name.equals(descriptor.getFullName());
+        Set<String> own = methodNames(descriptor);
         for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
-          if (!sameName || !inDescriptor(m, descriptor)) {
+          if (!sameName || !inDescriptor(m, descriptor, own)) {
             problems.add(
                 m.getMethodDescriptor().getFullMethodName()
                     + ": not a method of its proto descriptor "
