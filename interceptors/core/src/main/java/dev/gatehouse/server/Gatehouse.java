@@ -421,11 +421,6 @@ public final class Gatehouse implements AutoCloseable {
       return names;
     }
 
-    private static boolean isReflection(MethodPolicy p) {
-      String name = p.fullMethodName();
-      return Preset.REFLECTION.covers(name.substring(0, name.indexOf('/')));
-    }
-
     /** Nothing was written for this method: its mode and its rule both come from the default. */
     private static boolean isUnannotated(MethodPolicy p) {
       return p.modeOrigin() == Origin.DEFAULT && p.ruleOrigin().orElse(null) == Origin.DEFAULT;
@@ -553,10 +548,18 @@ public final class Gatehouse implements AutoCloseable {
             "gatehouse: ignored, this server does not register their services: "
                 + String.join(", ", ignored));
       }
+      // Only methods of the reflection services can be named: those services are looked at, in
+      // the order they were resolved (every method of every descriptor has a policy by now).
       List<String> publicReflection = new ArrayList<>();
-      for (MethodPolicy p : policies.values()) {
-        if (p.mode() == Mode.PUBLIC && isReflection(p)) {
-          publicReflection.add(p.fullMethodName());
+      for (ServiceDescriptor d : descriptors) {
+        if (Preset.REFLECTION.covers(d.getFullName())) {
+          for (com.google.protobuf.Descriptors.MethodDescriptor m : d.getMethods()) {
+            String method = d.getFullName() + "/" + m.getName();
+            MethodPolicy p = policies.get(method);
+            if (p != null && p.mode() == Mode.PUBLIC) {
+              publicReflection.add(method);
+            }
+          }
         }
       }
       if (!publicReflection.isEmpty()) {
