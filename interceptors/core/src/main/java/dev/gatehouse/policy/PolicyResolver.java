@@ -480,7 +480,11 @@ public final class PolicyResolver {
       return parsed;
     }
 
-    /** The method option of these options, read once per distinct set of option bytes. */
+    /**
+     * The method option of these options: read once per distinct set of option bytes when our
+     * option is an unknown field (parsed again with the registry), once per options instance
+     * otherwise.
+     */
     MethodOption methodOption(MethodOptions options) {
       if (!options.getUnknownFields().hasField(OptionsProto.methodAuth.getNumber())) {
         // Read as it is. Methods without options all share the default instance: read it once.
