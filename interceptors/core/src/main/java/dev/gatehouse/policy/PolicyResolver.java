@@ -458,6 +458,7 @@ public final class PolicyResolver {
    */
   private static final class BuildMemo {
     private final Map<ByteString, MethodOption> methodOptions = new HashMap<>();
+    private final IdentityHashMap<MethodOptions, MethodOption> asIs = new IdentityHashMap<>();
     private final Map<ByteString, ServiceOptions> serviceOptions = new HashMap<>();
     private final IdentityHashMap<dev.gatehouse.auth.v1.Requires, Requirements> requirements =
         new IdentityHashMap<>();
@@ -479,10 +480,20 @@ public final class PolicyResolver {
       return parsed;
     }
 
-    /** The method option of these options, read once per distinct set of option bytes. */
+    /**
+     * The method option of these options: read once per distinct set of option bytes when our
+     * option is an unknown field (parsed again with the registry), once per options instance
+     * otherwise.
+     */
     MethodOption methodOption(MethodOptions options) {
       if (!options.getUnknownFields().hasField(OptionsProto.methodAuth.getNumber())) {
-        return MethodOption.of(options);
+        // Read as it is. Methods without options all share the default instance: read it once.
+        MethodOption read = asIs.get(options);
+        if (read == null) {
+          read = MethodOption.of(options);
+          asIs.put(options, read);
+        }
+        return read;
       }
       ByteString bytes = options.toByteString();
       MethodOption read = methodOptions.get(bytes);

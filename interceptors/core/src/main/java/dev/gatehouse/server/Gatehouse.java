@@ -370,8 +370,9 @@ public final class Gatehouse implements AutoCloseable {
           unannotated.add(p.fullMethodName());
         }
       }
-      // A StringBuilder rather than +: this line is built once per JVM, where a concatenation's
-      // first-call bootstrap costs more than the line.
+      // A StringBuilder rather than +: this line is built once per build, and a + here would pay
+      // its
+      // invokedynamic bootstrap on the first build of a JVM, costing more than the line itself.
       logger.logp(
           Level.INFO,
           SOURCE,
@@ -404,14 +405,20 @@ public final class Gatehouse implements AutoCloseable {
 
     // Per-method helpers, not loop bodies inside build(): a method called once per served method is
     // compiled early in a cold JVM, while build() itself runs once and stays interpreted.
-    private static boolean inDescriptor(ServerMethodDefinition<?, ?> m, ServiceDescriptor d) {
+    private static boolean inDescriptor(
+        ServerMethodDefinition<?, ?> m, ServiceDescriptor d, Set<String> own) {
       String bare = m.getMethodDescriptor().getBareMethodName();
-      return bare != null && d.findMethodByName(bare) != null;
+      // findMethodByName finds every one of the service's own methods (they are in its file's
+      // pool), so a name among them needs no pool lookup; any other name gets the pool's answer.
+      return bare != null && (own.contains(bare) || d.findMethodByName(bare) != null);
     }
 
-    private static boolean isReflection(MethodPolicy p) {
-      String name = p.fullMethodName();
-      return Preset.REFLECTION.covers(name.substring(0, name.indexOf('/')));
+    private static Set<String> methodNames(ServiceDescriptor d) {
+      Set<String> names = new HashSet<>();
+      for (com.google.protobuf.Descriptors.MethodDescriptor m : d.getMethods()) {
+        names.add(m.getName());
+      }
+      return names;
     }
 
     /** Nothing was written for this method: its mode and its rule both come from the default. */
@@ -455,8 +462,9 @@ public final class Gatehouse implements AutoCloseable {
         // Every served method must be one the policy was resolved for, by the very name calls
         // carry; anything else would only be denied per call, so refuse it here.
         boolean sameName = name.equals(descriptor.getFullName());
+        Set<String> own = methodNames(descriptor);
         for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
-          if (!sameName || !inDescriptor(m, descriptor)) {
+          if (!sameName || !inDescriptor(m, descriptor, own)) {
             problems.add(
                 m.getMethodDescriptor().getFullMethodName()
                     + ": not a method of its proto descriptor "
@@ -540,10 +548,18 @@ public final class Gatehouse implements AutoCloseable {
             "gatehouse: ignored, this server does not register their services: "
                 + String.join(", ", ignored));
       }
+      // Only methods of the reflection services can be named: those services are looked at, in
+      // the order they were resolved (every method of every descriptor has a policy by now).
       List<String> publicReflection = new ArrayList<>();
-      for (MethodPolicy p : policies.values()) {
-        if (p.mode() == Mode.PUBLIC && isReflection(p)) {
-          publicReflection.add(p.fullMethodName());
+      for (ServiceDescriptor d : descriptors) {
+        if (Preset.REFLECTION.covers(d.getFullName())) {
+          for (com.google.protobuf.Descriptors.MethodDescriptor m : d.getMethods()) {
+            String method = d.getFullName() + "/" + m.getName();
+            MethodPolicy p = policies.get(method);
+            if (p != null && p.mode() == Mode.PUBLIC) {
+              publicReflection.add(method);
+            }
+          }
         }
       }
       if (!publicReflection.isEmpty()) {

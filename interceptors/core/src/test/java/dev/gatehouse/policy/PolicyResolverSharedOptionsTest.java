@@ -160,6 +160,38 @@ class PolicyResolverSharedOptionsTest {
   }
 
   @Test
+  void methodsSharingOneOptionsInstanceReadThroughTheRegistry_eachGetsItsPolicy() throws Exception {
+    MethodOptions shared =
+        MethodOptions.newBuilder()
+            .setExtension(OptionsProto.methodAuth, MethodAuth.newBuilder().setPublic(true).build())
+            .build();
+    ServiceDescriptor s = service(shared, MethodOptions.getDefaultInstance(), shared);
+    Map<String, MethodPolicy> p = resolve(List.of(s));
+    assertEquals(Mode.PUBLIC, p.get("dyn.S0/A").mode());
+    assertEquals(Origin.METHOD, p.get("dyn.S0/A").modeOrigin());
+    assertTrue(p.get("dyn.S0/B").deniesEveryone());
+    assertEquals(Mode.PUBLIC, p.get("dyn.S0/C").mode());
+    assertEquals("dyn.S0/C", p.get("dyn.S0/C").fullMethodName());
+  }
+
+  @Test
+  void methodsWithoutOptions_eachDeniedByDefaultUnlessTheServiceWritesARule() throws Exception {
+    List<ServiceDescriptor> s =
+        services(
+            List.of(
+                ServiceOptions.getDefaultInstance(),
+                unknown(ServiceAuth.newBuilder().setDefaultPolicy(Policy.POLICY_ALLOW).build())),
+            MethodOptions.getDefaultInstance(),
+            MethodOptions.getDefaultInstance());
+    Map<String, MethodPolicy> p = resolve(s);
+    assertTrue(p.get("dyn.S0/A").deniesEveryone());
+    assertTrue(p.get("dyn.S0/B").deniesEveryone());
+    assertEquals(Access.ALLOW, p.get("dyn.S1/A").access());
+    assertEquals(Origin.SERVICE, p.get("dyn.S1/B").ruleOrigin().orElseThrow());
+    assertFalse(p.get("dyn.S1/B").deniesEveryone());
+  }
+
+  @Test
   void servicesWithIdenticalOptionBytes_eachAppliesItsDefaultToItsOwnMethods() throws Exception {
     ServiceOptions defaults =
         unknown(

@@ -3,8 +3,11 @@ package dev.gatehouse.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.gatehouse.policy.Mode;
+import dev.gatehouse.policy.Preset;
 import dev.gatehouse.testing.ManyMethodServices;
 import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -127,6 +130,52 @@ class StartupLogTest {
       assertEquals(List.of(builder, "build"), source(dryRun));
       assertEquals(Gatehouse.class.getName(), summary.getLoggerName());
     }
+  }
+
+  @Test
+  void build_publicReflectionByOverride_oneWarningNamingOnlyTheReflectionMethods() {
+    try (LogCapture log = new LogCapture();
+        Gatehouse g =
+            Gatehouse.newBuilder()
+                .addService(new HealthStatusManager().getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addPreset(Preset.HEALTH)
+                .addOverride("grpc.reflection.v1.ServerReflection/*", Mode.PUBLIC)
+                .build()) {
+      assertEquals(Mode.PUBLIC, g.policies().get("grpc.health.v1.Health/Check").mode());
+      assertEquals(
+          List.of(
+              "gatehouse: server reflection is PUBLIC by an explicit override: anyone can list"
+                  + " this server's services and methods"
+                  + " (grpc.reflection.v1.ServerReflection/ServerReflectionInfo)"),
+          reflectionWarnings(log));
+    }
+  }
+
+  @Test
+  void build_reflectionUnderItsPreset_noPublicReflectionWarning() {
+    try (LogCapture log = new LogCapture();
+        Gatehouse g =
+            Gatehouse.newBuilder()
+                .addService(new HealthStatusManager().getHealthService())
+                .addService(ProtoReflectionServiceV1.newInstance())
+                .addPreset(Preset.HEALTH)
+                .addPreset(Preset.REFLECTION)
+                .addTrustSource(FakeAuthenticator.source("src1", "x-svc"))
+                .build()) {
+      assertEquals(
+          Mode.INTERNAL,
+          g.policies().get("grpc.reflection.v1.ServerReflection/ServerReflectionInfo").mode());
+      assertEquals(List.of(), reflectionWarnings(log));
+    }
+  }
+
+  private static List<String> reflectionWarnings(LogCapture log) {
+    return log.records().stream()
+        .filter(r -> Level.WARNING.equals(r.getLevel()))
+        .map(LogRecord::getMessage)
+        .filter(m -> m != null && m.contains("server reflection is PUBLIC"))
+        .toList();
   }
 
   private static List<String> source(LogRecord r) {

@@ -1,0 +1,141 @@
+package dev.gatehouse.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import com.google.protobuf.DescriptorProtos.DescriptorProto;
+import com.google.protobuf.DescriptorProtos.FileDescriptorProto;
+import com.google.protobuf.DescriptorProtos.MethodDescriptorProto;
+import com.google.protobuf.DescriptorProtos.ServiceDescriptorProto;
+import com.google.protobuf.Descriptors.FileDescriptor;
+import com.google.protobuf.Descriptors.ServiceDescriptor;
+import dev.gatehouse.policy.PolicyException;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
+import io.grpc.stub.ServerCalls;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A served method must be a method of the proto descriptor its policy is read from: a definition
+ * that serves a method its descriptor lacks, or that names another service, is refused at build.
+ */
+class DescriptorMismatchTest {
+
+  /** {@code dyn.S} with the single method {@code A}, no options. */
+  private static ServiceDescriptor protoService() throws Exception {
+    FileDescriptorProto file =
+        FileDescriptorProto.newBuilder()
+            .setName("dyn_mismatch.proto")
+            .setPackage("dyn")
+            .setSyntax("proto3")
+            .addMessageType(DescriptorProto.newBuilder().setName("M"))
+            .addService(
+                ServiceDescriptorProto.newBuilder()
+                    .setName("S")
+                    .addMethod(
+                        MethodDescriptorProto.newBuilder()
+                            .setName("A")
+                            .setInputType(".dyn.M")
+                            .setOutputType(".dyn.M")))
+            .build();
+    return FileDescriptor.buildFrom(file, new FileDescriptor[0]).findServiceByName("S");
+  }
+
+  /** A served definition named {@code grpcName}, serving {@code methods}, with this schema. */
+  private static ServerServiceDefinition served(
+      String grpcName, ServiceDescriptor schema, String... methods) {
+    io.grpc.ServiceDescriptor.Builder grpc =
+        io.grpc.ServiceDescriptor.newBuilder(grpcName).setSchemaDescriptor(new Schema(schema));
+    List<MethodDescriptor<byte[], byte[]>> mds =
+        java.util.Arrays.stream(methods)
+            .map(
+                m ->
+                    MethodDescriptor.<byte[], byte[]>newBuilder()
+                        .setType(MethodDescriptor.MethodType.UNARY)
+                        .setFullMethodName(MethodDescriptor.generateFullMethodName(grpcName, m))
+                        .setRequestMarshaller(Bytes.INSTANCE)
+                        .setResponseMarshaller(Bytes.INSTANCE)
+                        .build())
+            .toList();
+    mds.forEach(grpc::addMethod);
+    ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(grpc.build());
+    for (MethodDescriptor<byte[], byte[]> md : mds) {
+      def.addMethod(md, ServerCalls.asyncUnaryCall((req, out) -> out.onCompleted()));
+    }
+    return def.build();
+  }
+
+  private static PolicyException refuse(ServerServiceDefinition def) {
+    return assertThrows(
+        PolicyException.class,
+        () ->
+            Gatehouse.newBuilder()
+                .userAuthenticator(FakeAuthenticator.user("authorization"))
+                .addTrustSource(FakeAuthenticator.source("src1", "x-svc"))
+                .addService(def)
+                .build());
+  }
+
+  @Test
+  void servedMethodTheDescriptorLacks_refusedNamingOnlyIt() throws Exception {
+    PolicyException e = refuse(served("dyn.S", protoService(), "A", "B"));
+    assertEquals(
+        List.of(
+            "dyn.S/B: not a method of its proto descriptor dyn.S, so its policy cannot be read"),
+        e.problems());
+  }
+
+  @Test
+  void definitionNamingAnotherService_everyMethodRefused() throws Exception {
+    PolicyException e = refuse(served("dyn.T", protoService(), "A"));
+    assertEquals(
+        List.of(
+            "dyn.T/A: not a method of its proto descriptor dyn.S, so its policy cannot be read"),
+        e.problems());
+  }
+
+  @Test
+  void servedMethodsAllInTheDescriptor_build() throws Exception {
+    try (Gatehouse g =
+        Gatehouse.newBuilder()
+            .userAuthenticator(FakeAuthenticator.user("authorization"))
+            .addService(served("dyn.S", protoService(), "A"))
+            .build()) {
+      assertEquals(List.of("dyn.S/A"), List.copyOf(g.policies().keySet()));
+    }
+  }
+
+  private record Schema(ServiceDescriptor descriptor) implements ProtoServiceDescriptorSupplier {
+    @Override
+    public FileDescriptor getFileDescriptor() {
+      return descriptor.getFile();
+    }
+
+    @Override
+    public ServiceDescriptor getServiceDescriptor() {
+      return descriptor;
+    }
+  }
+
+  private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
+    INSTANCE;
+
+    @Override
+    public InputStream stream(byte[] value) {
+      return new ByteArrayInputStream(value);
+    }
+
+    @Override
+    public byte[] parse(InputStream stream) {
+      try {
+        return stream.readAllBytes();
+      } catch (java.io.IOException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+}
