@@ -371,8 +371,7 @@ public final class Gatehouse implements AutoCloseable {
         }
       }
       // A StringBuilder rather than +: this line is built once per build, and a + here would pay
-      // its
-      // invokedynamic bootstrap on the first build of a JVM, costing more than the line itself.
+      // its invokedynamic bootstrap on the first build of a JVM, costing more than the line.
       logger.logp(
           Level.INFO,
           SOURCE,
