@@ -431,7 +431,7 @@ class IssuedTokensEndToEndTest {
             Duration.ofSeconds(3), () -> fetcher.fetched.get() == 2 || !callers.failures.isEmpty());
       }
       await(() -> fetcher.fetched.get() == 2 || !callers.failures.isEmpty());
-      // Past the first token's expiry: only the new one is in use.
+      // Past the first token's last use (108 s): only the new one is sent.
       clock.advance(Duration.ofSeconds(40));
       callers.awaitMoreOk(50);
     }

@@ -404,12 +404,12 @@ public final class Gatehouse implements AutoCloseable {
 
     // Per-method helpers, not loop bodies inside build(): a method called once per served method is
     // compiled early in a cold JVM, while build() itself runs once and stays interpreted.
-    private static boolean inDescriptor(
-        ServerMethodDefinition<?, ?> m, ServiceDescriptor d, Set<String> own) {
+    private static boolean inDescriptor(ServerMethodDefinition<?, ?> m, Set<String> own) {
       String bare = m.getMethodDescriptor().getBareMethodName();
-      // findMethodByName finds every one of the service's own methods (they are in its file's
-      // pool), so a name among them needs no pool lookup; any other name gets the pool's answer.
-      return bare != null && (own.contains(bare) || d.findMethodByName(bare) != null);
+      // The service's own methods only. findMethodByName searches the file's whole pool, where a
+      // dependency declaring a service of the same full name can lend a method the policy was
+      // never resolved for.
+      return bare != null && own.contains(bare);
     }
 
     private static Set<String> methodNames(ServiceDescriptor d) {
@@ -463,7 +463,7 @@ public final class Gatehouse implements AutoCloseable {
         boolean sameName = name.equals(descriptor.getFullName());
         Set<String> own = methodNames(descriptor);
         for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
-          if (!sameName || !inDescriptor(m, descriptor, own)) {
+          if (!sameName || !inDescriptor(m, own)) {
             problems.add(
                 m.getMethodDescriptor().getFullMethodName()
                     + ": not a method of its proto descriptor "

@@ -45,6 +45,46 @@ class DescriptorMismatchTest {
     return FileDescriptor.buildFrom(file, new FileDescriptor[0]).findServiceByName("S");
   }
 
+  /**
+   * {@code dyn.S} with method {@code A}, in a file importing another that also declares a service
+   * {@code dyn.S}, with method {@code B}: protobuf-java builds it, and {@code
+   * findMethodByName("B")} on the first service answers the dependency's method.
+   */
+  private static ServiceDescriptor shadowedProtoService() throws Exception {
+    FileDescriptorProto dep =
+        FileDescriptorProto.newBuilder()
+            .setName("dyn_shadow_dep.proto")
+            .setPackage("dyn")
+            .setSyntax("proto3")
+            .addMessageType(DescriptorProto.newBuilder().setName("N"))
+            .addService(
+                ServiceDescriptorProto.newBuilder()
+                    .setName("S")
+                    .addMethod(
+                        MethodDescriptorProto.newBuilder()
+                            .setName("B")
+                            .setInputType(".dyn.N")
+                            .setOutputType(".dyn.N")))
+            .build();
+    FileDescriptorProto main =
+        FileDescriptorProto.newBuilder()
+            .setName("dyn_shadow_main.proto")
+            .setPackage("dyn")
+            .setSyntax("proto3")
+            .addDependency("dyn_shadow_dep.proto")
+            .addService(
+                ServiceDescriptorProto.newBuilder()
+                    .setName("S")
+                    .addMethod(
+                        MethodDescriptorProto.newBuilder()
+                            .setName("A")
+                            .setInputType(".dyn.N")
+                            .setOutputType(".dyn.N")))
+            .build();
+    FileDescriptor depFile = FileDescriptor.buildFrom(dep, new FileDescriptor[0]);
+    return FileDescriptor.buildFrom(main, new FileDescriptor[] {depFile}).findServiceByName("S");
+  }
+
   /** A served definition named {@code grpcName}, serving {@code methods}, with this schema. */
   private static ServerServiceDefinition served(
       String grpcName, ServiceDescriptor schema, String... methods) {
@@ -95,6 +135,19 @@ class DescriptorMismatchTest {
     assertEquals(
         List.of(
             "dyn.T/A: not a method of its proto descriptor dyn.S, so its policy cannot be read"),
+        e.problems());
+  }
+
+  @Test
+  void servedMethodOfAnotherFilesServiceWithTheSameName_refused() throws Exception {
+    ServiceDescriptor shadowed = shadowedProtoService();
+    // The premise: the pool lends the dependency's method to this service's lookup.
+    assertEquals(
+        "dyn_shadow_dep.proto", shadowed.findMethodByName("B").getService().getFile().getName());
+    PolicyException e = refuse(served("dyn.S", shadowed, "A", "B"));
+    assertEquals(
+        List.of(
+            "dyn.S/B: not a method of its proto descriptor dyn.S, so its policy cannot be read"),
         e.problems());
   }
 
