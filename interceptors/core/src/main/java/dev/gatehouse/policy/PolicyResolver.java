@@ -150,7 +150,15 @@ public final class PolicyResolver {
       List<String> problems,
       boolean[] overrideUsed,
       BuildMemo memo) {
-    ServiceState s = new ServiceState(service, memo.reparse(service.getOptions()), memo);
+    ServiceOptions options;
+    try {
+      options = memo.reparse(service.getOptions());
+    } catch (UnreadableOptions e) {
+      // Its methods cannot be resolved without the service's defaults: named once, and skipped.
+      problems.add(service.getFullName() + ": unreadable service_auth option (" + e.reason + ")");
+      return;
+    }
+    ServiceState s = new ServiceState(service, options, memo);
     // The preset depends on the service alone: looked up once, not once per method.
     Preset preset = presetFor(service.getFullName());
     for (MethodDescriptor method : service.getMethods()) {
@@ -228,7 +236,13 @@ public final class PolicyResolver {
       problems.add(name + ": service registered twice");
       return;
     }
-    MethodOption option = memo.methodOption(method.getOptions());
+    MethodOption option;
+    try {
+      option = memo.methodOption(method.getOptions());
+    } catch (UnreadableOptions e) {
+      problems.add(name + ": unreadable method_auth option (" + e.reason + ")");
+      return;
+    }
     boolean methodAnnotated = option.written();
     MethodAuth auth = option.auth();
     ServiceAuth serviceAuth = s.serviceAuth;
@@ -446,6 +460,20 @@ public final class PolicyResolver {
   }
 
   /**
+   * Option bytes that hold our option's field number but do not parse as it. Carries the parser's
+   * reason, which describes the wire format only (the options are the proto file's, not a secret).
+   */
+  private static final class UnreadableOptions extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final String reason;
+
+    UnreadableOptions(InvalidProtocolBufferException cause) {
+      super(cause);
+      this.reason = String.valueOf(cause.getMessage());
+    }
+  }
+
+  /**
    * What one {@link #resolve} call has already worked out, so that methods written alike cost one
    * parse: a server's methods repeat a handful of option sets thousands of times.
    *
@@ -473,7 +501,7 @@ public final class PolicyResolver {
         try {
           parsed = ServiceOptions.parseFrom(bytes, REGISTRY);
         } catch (InvalidProtocolBufferException e) {
-          throw new PolicyException(List.of("unreadable service options: " + e.getMessage()));
+          throw new UnreadableOptions(e);
         }
         serviceOptions.put(bytes, parsed);
       }
@@ -501,7 +529,7 @@ public final class PolicyResolver {
         try {
           read = MethodOption.of(MethodOptions.parseFrom(bytes, REGISTRY));
         } catch (InvalidProtocolBufferException e) {
-          throw new PolicyException(List.of("unreadable method options: " + e.getMessage()));
+          throw new UnreadableOptions(e);
         }
         methodOptions.put(bytes, read);
       }

@@ -237,23 +237,47 @@ class PolicyResolverSharedOptionsTest {
         e.problems());
   }
 
+  /** Our option's field holding bytes that are no message (a length running past the end). */
+  private static UnknownFieldSet garbageAt(int fieldNumber) {
+    return UnknownFieldSet.newBuilder()
+        .addField(
+            fieldNumber,
+            UnknownFieldSet.Field.newBuilder()
+                .addLengthDelimited(ByteString.copyFrom(new byte[] {0x0a, 0x05}))
+                .build())
+        .build();
+  }
+
   @Test
-  void unreadableOptionBytesOnSeveralMethods_refused() throws Exception {
-    // Our option's field holds bytes that are no MethodAuth (a length running past the end).
+  void unreadableMethodOptions_everyMethodNamed_otherProblemsStillReported() throws Exception {
     MethodOptions garbage =
         MethodOptions.newBuilder()
-            .setUnknownFields(
-                UnknownFieldSet.newBuilder()
-                    .addField(
-                        OptionsProto.methodAuth.getNumber(),
-                        UnknownFieldSet.Field.newBuilder()
-                            .addLengthDelimited(ByteString.copyFrom(new byte[] {0x0a, 0x05}))
-                            .build())
-                    .build())
+            .setUnknownFields(garbageAt(OptionsProto.methodAuth.getNumber()))
             .build();
-    ServiceDescriptor s = service(garbage, garbage);
+    ServiceDescriptor s = service(garbage, unknown(requiresRoles(" admin")), garbage);
     PolicyException e = assertThrows(PolicyException.class, () -> resolve(List.of(s)));
-    assertEquals(1, e.problems().size(), e::getMessage);
-    assertTrue(e.problems().get(0).startsWith("unreadable method options: "), e::getMessage);
+    assertEquals(3, e.problems().size(), e::getMessage);
+    assertTrue(
+        e.problems().get(0).startsWith("dyn.S0/A: unreadable method_auth option ("), e::getMessage);
+    assertEquals("dyn.S0/B: blank or padded role in requirements", e.problems().get(1));
+    assertTrue(
+        e.problems().get(2).startsWith("dyn.S0/C: unreadable method_auth option ("), e::getMessage);
+  }
+
+  @Test
+  void unreadableServiceOptions_serviceNamed_otherServicesStillResolved() throws Exception {
+    ServiceOptions garbage =
+        ServiceOptions.newBuilder()
+            .setUnknownFields(garbageAt(OptionsProto.serviceAuth.getNumber()))
+            .build();
+    List<ServiceDescriptor> s =
+        services(
+            List.of(garbage, ServiceOptions.getDefaultInstance()),
+            unknown(requiresRoles(" admin")));
+    PolicyException e = assertThrows(PolicyException.class, () -> resolve(s));
+    assertEquals(2, e.problems().size(), e::getMessage);
+    assertTrue(
+        e.problems().get(0).startsWith("dyn.S0: unreadable service_auth option ("), e::getMessage);
+    assertEquals("dyn.S1/A: blank or padded role in requirements", e.problems().get(1));
   }
 }
