@@ -596,7 +596,9 @@ class UserJwtEndToEndTest {
     long t0 = System.nanoTime();
     expectUnavailable(token());
     long millis = (System.nanoTime() - t0) / 1_000_000;
-    assertTrue(millis < 2_000, "waited " + millis + " ms");
+    // Cut off by the 300 ms fetch timeout, never held for the endpoint's 5 s answer (the bound
+    // leaves a loaded machine room to schedule the call).
+    assertTrue(millis < 4_000, "waited " + millis + " ms");
   }
 
   @Test

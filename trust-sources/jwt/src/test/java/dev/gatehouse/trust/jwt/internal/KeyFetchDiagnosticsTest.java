@@ -70,10 +70,15 @@ class KeyFetchDiagnosticsTest {
   }
 
   private static JwtVerifier verifier(String url, Duration fetchTimeout) {
+    return verifier(ISS, url, fetchTimeout);
+  }
+
+  private static JwtVerifier verifier(String issuer, String url, Duration fetchTimeout) {
     return VerifierFixture.newBuilder()
         .clock(new MutableClock(NOW))
         .fetchTimeout(fetchTimeout)
-        .addIssuer(TrustedIssuer.newBuilder(ISS).keys(JwksSource.uri(url)).audience("api").build())
+        .addIssuer(
+            TrustedIssuer.newBuilder(issuer).keys(JwksSource.uri(url)).audience("api").build())
         .build();
   }
 
@@ -169,18 +174,23 @@ class KeyFetchDiagnosticsTest {
   void closedWhileFirstFetchInFlight_noFailureLogged() throws Exception {
     try (JwksServer jwks = JwksServer.start(new JWKSet(K1))) {
       jwks.delay(Duration.ofSeconds(5));
-      JwtVerifier v = verifier(jwks.url(), Duration.ofSeconds(10));
+      // An issuer of its own: the line awaited is this verifier's, never one left by another test.
+      String issuer = "https://idp-closed-in-flight.test";
+      JwtVerifier v = verifier(issuer, jwks.url(), Duration.ofSeconds(10));
       long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
       while (jwks.requests() == 0 && System.nanoTime() < deadline) {
         Thread.sleep(10);
       }
       assertTrue(jwks.requests() > 0, "the first fetch never reached the server");
       v.close(); // what a refused startup does with the authenticators it built
-      LogRecord r = awaitRecord(KeyFetchDiagnosticsTest::initialFetch);
+      LogRecord r =
+          awaitRecord(x -> initialFetch(x) && x.getMessage().startsWith("issuer " + issuer + ":"));
       assertTrue(Level.FINE.equals(r.getLevel()), messages()::toString);
       assertTrue(r.getMessage().contains("stopped"), r.getMessage());
       assertTrue(
-          records.stream().noneMatch(x -> Level.WARNING.equals(x.getLevel())),
+          records.stream()
+              .noneMatch(
+                  x -> Level.WARNING.equals(x.getLevel()) && x.getMessage().contains(issuer)),
           messages()::toString);
     }
   }

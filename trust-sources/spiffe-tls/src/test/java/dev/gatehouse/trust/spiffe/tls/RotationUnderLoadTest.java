@@ -129,21 +129,21 @@ class RotationUnderLoadTest {
         // Leaves rotate under CA 1.
         for (int i = 0; i < 2; i++) {
           pace();
-          rotateLeaves(serverFiles, serverDir, clientFiles, clientDir, ca1);
+          rotateLeaves(serverFiles, serverDir, clientFiles, clientDir, ca1, failures);
         }
         // Overlap: both bundles hold CA 1 and CA 2 before any leaf is issued by CA 2.
         pace();
         rotateBundles(serverFiles, serverDir, clientFiles, clientDir, ca1.cert(), ca2.cert());
         for (int i = 0; i < 3; i++) {
           pace();
-          rotateLeaves(serverFiles, serverDir, clientFiles, clientDir, ca2);
+          rotateLeaves(serverFiles, serverDir, clientFiles, clientDir, ca2, failures);
         }
         // CA 1 retires once no leaf depends on it.
         pace();
         rotateBundles(serverFiles, serverDir, clientFiles, clientDir, ca2.cert());
         for (int i = 0; i < 2; i++) {
           pace();
-          rotateLeaves(serverFiles, serverDir, clientFiles, clientDir, ca2);
+          rotateLeaves(serverFiles, serverDir, clientFiles, clientDir, ca2, failures);
         }
         pace();
       } finally {
@@ -171,8 +171,13 @@ class RotationUnderLoadTest {
     Thread.sleep(STEP.toMillis());
   }
 
-  private static void rotateLeaves(
-      SvidFiles serverFiles, Path serverDir, SvidFiles clientFiles, Path clientDir, Issued ca)
+  private void rotateLeaves(
+      SvidFiles serverFiles,
+      Path serverDir,
+      SvidFiles clientFiles,
+      Path clientDir,
+      Issued ca,
+      List<String> failures)
       throws Exception {
     Issued server = Pki.svid(ca, SERVER_ID);
     Issued client = Pki.svid(ca, WORKER);
@@ -180,6 +185,16 @@ class RotationUnderLoadTest {
     writeLeafInPlace(clientDir, client);
     await(() -> serverFiles.current().chain().get(0).equals(server.cert()), "server SVID applied");
     await(() -> clientFiles.current().chain().get(0).equals(client.cert()), "client SVID applied");
+    // A new handshake presents both new SVIDs before the next rotation, however slowly a loaded
+    // machine schedules the callers (a failed call ends the wait: the test then reports it).
+    BigInteger serverSerial = server.cert().getSerialNumber();
+    BigInteger clientSerial = client.cert().getSerialNumber();
+    await(
+        () ->
+            (serverCertsSeenByClients.contains(serverSerial)
+                    && clientCertsSeenByServer.contains(clientSerial))
+                || !failures.isEmpty(),
+        "a handshake with the new SVIDs");
   }
 
   private static void writeLeafInPlace(Path dir, Issued svid) throws Exception {

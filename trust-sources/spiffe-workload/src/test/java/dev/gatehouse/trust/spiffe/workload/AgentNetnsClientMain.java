@@ -45,13 +45,16 @@ import javax.net.ssl.SSLSession;
  * Until {@code stop} appears in the work dir (the test rotates every SVID meanwhile) it calls over
  * mTLS across the hop as the worker, opening a new channel every 10 calls: every call must succeed
  * and be seen by the server's {@code peer_certificate} as the worker from this namespace's address.
- * Then the stranger (valid SVID, not allowed) must be refused. Exits 0 printing {@code OK} and how
- * many distinct server certificates the handshakes met, or 1 with the first mismatch.
+ * Then the stranger (valid SVID, not allowed) must be refused. Each server certificate a handshake
+ * meets for the first time is recorded as a file {@code met-<serial in hex>} in the work dir. Exits
+ * 0 printing {@code OK} and how many distinct server certificates the handshakes met, or 1 with the
+ * first mismatch.
  *
  * <p>Arguments: work dir, server address, own address.
  */
 public final class AgentNetnsClientMain {
   private static final Set<BigInteger> serverCerts = ConcurrentHashMap.newKeySet();
+  private static volatile Path workDir;
 
   private AgentNetnsClientMain() {}
 
@@ -66,6 +69,7 @@ public final class AgentNetnsClientMain {
   }
 
   private static void run(Path dir, String server, String self) throws Exception {
+    workDir = dir;
     WorkloadApiFeed worker = WorkloadApiFeed.connect("unix:" + dir.resolve("worker.sock"));
     WorkloadApiFeed stranger = WorkloadApiFeed.connect("unix:" + dir.resolve("stranger.sock"));
     ChannelCredentials workerCreds =
@@ -77,11 +81,11 @@ public final class AgentNetnsClientMain {
             .expectServer(SERVER_ID)
             .build();
     Files.writeString(dir.resolve("client.ready"), "ready\n");
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     int calls = 0;
     int channels = 0;
     while (!Files.exists(dir.resolve("stop"))) {
-      check(System.nanoTime() < deadline, "no stop file within 40 s");
+      check(System.nanoTime() < deadline, "no stop file within 120 s");
       ManagedChannel channel =
           NettyChannelBuilder.forAddress(server, MTLS_PORT, workerCreds)
               .intercept(new RecordServerCert())
@@ -161,11 +165,18 @@ public final class AgentNetnsClientMain {
                   SSLSession s = call.getAttributes().get(Grpc.TRANSPORT_ATTR_SSL_SESSION);
                   try {
                     if (s != null) {
-                      serverCerts.add(
-                          ((X509Certificate) s.getPeerCertificates()[0]).getSerialNumber());
+                      BigInteger serial =
+                          ((X509Certificate) s.getPeerCertificates()[0]).getSerialNumber();
+                      if (serverCerts.add(serial)) {
+                        // Tells the test, which waits for each rotated SVID to be met.
+                        Files.writeString(workDir.resolve("met-" + serial.toString(16)), "met\n");
+                      }
                     }
                   } catch (SSLPeerUnverifiedException e) {
                     // not recorded
+                  } catch (java.io.IOException e) {
+                    System.err.println(
+                        "[agent-netns-client] cannot record a met certificate: " + e);
                   }
                   super.onHeaders(h);
                 }

@@ -11,6 +11,7 @@ import dev.gatehouse.trust.spiffe.tls.Pki;
 import dev.gatehouse.trust.spiffe.tls.Pki.Issued;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -62,11 +63,16 @@ class WorkloadApiNetnsHopTest {
                 n.clientNs, AgentNetnsClientMain.class, dir, clientLog, n.serverAddr, n.clientAddr);
         Netns.awaitFile(client, dir.resolve("client.ready"), clientLog);
         for (int i = 0; i < 3; i++) {
-          // Pacing of the rotation only; the client's report below is the condition.
+          // Pacing of the rotation only; each rotated server SVID is awaited as a condition.
           Thread.sleep(1500);
+          X509Certificate serverLeaf = null;
           for (AgentWorkload a : agents) {
-            a.issue(ca, List.of(ca.cert()), Map.of());
+            X509Certificate leaf = a.issue(ca, List.of(ca.cert()), Map.of());
+            serverLeaf = a == agents.get(0) ? leaf : serverLeaf;
           }
+          // The client met it across the hop, however slowly a loaded machine runs its JVM.
+          Netns.awaitFile(
+              client, dir.resolve("met-" + serverLeaf.getSerialNumber().toString(16)), clientLog);
         }
         Thread.sleep(1500);
         Files.writeString(dir.resolve("stop"), "stop\n");

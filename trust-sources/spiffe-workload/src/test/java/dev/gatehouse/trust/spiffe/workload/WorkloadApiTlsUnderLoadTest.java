@@ -197,16 +197,16 @@ class WorkloadApiTlsUnderLoadTest {
         // SVIDs rotate under CA A1.
         for (int i = 0; i < 2; i++) {
           pace();
-          issueAll();
+          issueAll(failures);
         }
         // Overlap: every workload trusts A1 and A2 before any leaf is issued by A2.
         pace();
         bundleA = List.of(caA1.cert(), caA2.cert());
-        issueAll();
+        issueAll(failures);
         signerA = caA2;
         for (int i = 0; i < 3; i++) {
           pace();
-          issueAll();
+          issueAll(failures);
         }
         // A1 retires once no connection authenticated with an A1 leaf is left: every caller has
         // opened a new channel since all leaves come from A2.
@@ -220,10 +220,10 @@ class WorkloadApiTlsUnderLoadTest {
         }
         pace();
         bundleA = List.of(caA2.cert());
-        issueAll();
+        issueAll(failures);
         for (int i = 0; i < 2; i++) {
           pace();
-          issueAll();
+          issueAll(failures);
         }
         pace();
       } finally {
@@ -259,8 +259,13 @@ class WorkloadApiTlsUnderLoadTest {
     }
   }
 
-  /** Every agent issues its workload a new SVID with the current bundles; awaits them applied. */
-  private void issueAll() throws Exception {
+  /**
+   * Every agent issues its workload a new SVID with the current bundles; awaits them applied, then
+   * a handshake presenting the server's and the worker's new SVIDs (a failed call ends the wait:
+   * the test then reports it), however slowly a loaded machine schedules the callers.
+   */
+  private void issueAll(List<String> failures) throws Exception {
+    Map<String, BigInteger> serials = new LinkedHashMap<>();
     for (AgentWorkload w : workloads.values()) {
       boolean inA = w.id.startsWith("spiffe://" + A + "/");
       X509Certificate leaf =
@@ -269,7 +274,14 @@ class WorkloadApiTlsUnderLoadTest {
               inA ? bundleA : List.of(caB.cert()),
               inA ? Map.of(B, List.of(caB.cert())) : Map.of(A, bundleA));
       await(() -> w.material().current().chain().get(0).equals(leaf), w.id + " SVID applied");
+      serials.put(w.id, leaf.getSerialNumber());
     }
+    await(
+        () ->
+            (serverCertsSeenByClients.contains(serials.get(SERVER_ID))
+                    && clientCertsSeenByServer.contains(serials.get(WORKER)))
+                || !failures.isEmpty(),
+        "a handshake with the new SVIDs");
   }
 
   private static void pace() throws InterruptedException {
