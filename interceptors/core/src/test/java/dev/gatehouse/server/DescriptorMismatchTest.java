@@ -10,12 +10,8 @@ import com.google.protobuf.DescriptorProtos.ServiceDescriptorProto;
 import com.google.protobuf.Descriptors.FileDescriptor;
 import com.google.protobuf.Descriptors.ServiceDescriptor;
 import dev.gatehouse.policy.PolicyException;
-import io.grpc.MethodDescriptor;
+import dev.gatehouse.testing.ManyMethodServices;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.protobuf.ProtoServiceDescriptorSupplier;
-import io.grpc.stub.ServerCalls;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -88,25 +84,7 @@ class DescriptorMismatchTest {
   /** A served definition named {@code grpcName}, serving {@code methods}, with this schema. */
   private static ServerServiceDefinition served(
       String grpcName, ServiceDescriptor schema, String... methods) {
-    io.grpc.ServiceDescriptor.Builder grpc =
-        io.grpc.ServiceDescriptor.newBuilder(grpcName).setSchemaDescriptor(new Schema(schema));
-    List<MethodDescriptor<byte[], byte[]>> mds =
-        java.util.Arrays.stream(methods)
-            .map(
-                m ->
-                    MethodDescriptor.<byte[], byte[]>newBuilder()
-                        .setType(MethodDescriptor.MethodType.UNARY)
-                        .setFullMethodName(MethodDescriptor.generateFullMethodName(grpcName, m))
-                        .setRequestMarshaller(Bytes.INSTANCE)
-                        .setResponseMarshaller(Bytes.INSTANCE)
-                        .build())
-            .toList();
-    mds.forEach(grpc::addMethod);
-    ServerServiceDefinition.Builder def = ServerServiceDefinition.builder(grpc.build());
-    for (MethodDescriptor<byte[], byte[]> md : mds) {
-      def.addMethod(md, ServerCalls.asyncUnaryCall((req, out) -> out.onCompleted()));
-    }
-    return def.build();
+    return ManyMethodServices.served(grpcName, schema, List.of(methods));
   }
 
   private static PolicyException refuse(ServerServiceDefinition def) {
@@ -159,36 +137,6 @@ class DescriptorMismatchTest {
             .addService(served("dyn.S", protoService(), "A"))
             .build()) {
       assertEquals(List.of("dyn.S/A"), List.copyOf(g.policies().keySet()));
-    }
-  }
-
-  private record Schema(ServiceDescriptor descriptor) implements ProtoServiceDescriptorSupplier {
-    @Override
-    public FileDescriptor getFileDescriptor() {
-      return descriptor.getFile();
-    }
-
-    @Override
-    public ServiceDescriptor getServiceDescriptor() {
-      return descriptor;
-    }
-  }
-
-  private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      }
     }
   }
 }

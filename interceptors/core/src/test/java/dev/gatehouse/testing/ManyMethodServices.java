@@ -124,15 +124,28 @@ public final class ManyMethodServices {
       throw new IllegalStateException(e);
     }
     ServiceDescriptor descriptor = file.getServices().get(0);
-    String fullName = descriptor.getFullName();
-    io.grpc.ServiceDescriptor.Builder grpcService =
-        io.grpc.ServiceDescriptor.newBuilder(fullName).setSchemaDescriptor(new Schema(descriptor));
-    List<MethodDescriptor<byte[], byte[]>> mds = new ArrayList<>(methods);
+    List<String> names = new ArrayList<>(methods);
     for (int i = 0; i < methods; i++) {
+      names.add("Method" + i);
+    }
+    return served(descriptor.getFullName(), descriptor, names);
+  }
+
+  /**
+   * A served definition named {@code grpcName} with {@code schema} as its proto descriptor, serving
+   * unary {@code methods} (raw bytes both ways, echoed), whether or not the schema declares them:
+   * for tests of definitions that do not match their descriptor too.
+   */
+  public static ServerServiceDefinition served(
+      String grpcName, ServiceDescriptor schema, List<String> methods) {
+    io.grpc.ServiceDescriptor.Builder grpcService =
+        io.grpc.ServiceDescriptor.newBuilder(grpcName).setSchemaDescriptor(new Schema(schema));
+    List<MethodDescriptor<byte[], byte[]>> mds = new ArrayList<>(methods.size());
+    for (String method : methods) {
       MethodDescriptor<byte[], byte[]> md =
           MethodDescriptor.<byte[], byte[]>newBuilder()
               .setType(MethodDescriptor.MethodType.UNARY)
-              .setFullMethodName(MethodDescriptor.generateFullMethodName(fullName, "Method" + i))
+              .setFullMethodName(MethodDescriptor.generateFullMethodName(grpcName, method))
               .setRequestMarshaller(Bytes.INSTANCE)
               .setResponseMarshaller(Bytes.INSTANCE)
               .build();
