@@ -155,16 +155,22 @@ public final class PolicyResolver {
       options = memo.reparse(service.getOptions());
     } catch (UnreadableOptions e) {
       // Its methods cannot be resolved without the service's defaults: named once, and skipped.
+      // The overrides naming them are not reported as matching nothing.
       problems.add(service.getFullName() + ": unreadable service_auth option (" + e.reason + ")");
+      for (MethodDescriptor method : service.getMethods()) {
+        markOverrides(service.getFullName() + "/" + method.getName(), overrideUsed);
+      }
       return;
     }
     ServiceState s = new ServiceState(service, options, memo);
     // The preset depends on the service alone: looked up once, not once per method.
     Preset preset = presetFor(service.getFullName());
+    boolean allRead = true;
     for (MethodDescriptor method : service.getMethods()) {
-      resolveMethod(s, preset, method, out, problems, overrideUsed, memo);
+      allRead &= resolveMethod(s, preset, method, out, problems, overrideUsed, memo);
     }
-    if (s.serviceAuth.hasDefaultRequiresUser() && !s.anyInternal) {
+    // A method whose options could not be read might have been the internal one: not reported.
+    if (s.serviceAuth.hasDefaultRequiresUser() && !s.anyInternal && allRead) {
       problems.add(
           service.getFullName() + ": default_requires_user but the service has no internal method");
     }
@@ -223,7 +229,8 @@ public final class PolicyResolver {
   // One method per resolved method (not a loop body inside resolveService): at startup this code
   // runs once per method, and a method called thousands of times is compiled early, while a loop
   // body inside a method called once per service stays interpreted for the whole first build.
-  private void resolveMethod(
+  // False when the method's options could not be read (reported, and the method skipped).
+  private boolean resolveMethod(
       ServiceState s,
       Preset preset,
       MethodDescriptor method,
@@ -234,14 +241,15 @@ public final class PolicyResolver {
     String name = s.methodPrefix.concat(method.getName());
     if (out.containsKey(name)) {
       problems.add(name + ": service registered twice");
-      return;
+      return true;
     }
     MethodOption option;
     try {
       option = memo.methodOption(method.getOptions());
     } catch (UnreadableOptions e) {
       problems.add(name + ": unreadable method_auth option (" + e.reason + ")");
-      return;
+      markOverrides(name, overrideUsed);
+      return false;
     }
     boolean methodAnnotated = option.written();
     MethodAuth auth = option.auth();
@@ -262,15 +270,15 @@ public final class PolicyResolver {
       if (serviceAnnotated || methodAnnotated) {
         problems.add(
             name + ": override " + override.pattern() + " touches a method with Gatehouse options");
-        return;
+        return true;
       }
       out.put(name, overridden(name, override.mode()));
-      return;
+      return true;
     }
     // A preset applies only where nothing was written: no explicit override (above), no option.
     if (preset != null && !serviceAnnotated && !methodAnnotated) {
       out.put(name, overridden(name, preset.mode()));
-      return;
+      return true;
     }
 
     int before = problems.size();
@@ -381,7 +389,7 @@ public final class PolicyResolver {
       }
     }
     if (problems.size() > before) {
-      return;
+      return true;
     }
 
     switch (mode) {
@@ -407,6 +415,19 @@ public final class PolicyResolver {
         } else {
           out.put(name, MethodPolicy.gatedMethod(name, modeOrigin, Access.DENY, Origin.DEFAULT));
         }
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Marks the overrides naming {@code name} as used: a method skipped because its options could not
+   * be read was still named by them, and an override is not reported as matching nothing for it.
+   */
+  private void markOverrides(String name, boolean[] overrideUsed) {
+    for (int i = 0; i < overrides.size(); i++) {
+      if (overrides.get(i).matches(name)) {
+        overrideUsed[i] = true;
       }
     }
   }

@@ -280,4 +280,63 @@ class PolicyResolverSharedOptionsTest {
         e.problems().get(0).startsWith("dyn.S0: unreadable service_auth option ("), e::getMessage);
     assertEquals("dyn.S1/A: blank or padded role in requirements", e.problems().get(1));
   }
+
+  @Test
+  void unreadableOptions_overrideNamingTheSkippedMethods_notReportedAsMatchingNothing()
+      throws Exception {
+    MethodOptions garbageMethod =
+        MethodOptions.newBuilder()
+            .setUnknownFields(garbageAt(OptionsProto.methodAuth.getNumber()))
+            .build();
+    ServiceOptions garbageService =
+        ServiceOptions.newBuilder()
+            .setUnknownFields(garbageAt(OptionsProto.serviceAuth.getNumber()))
+            .build();
+    List<ServiceDescriptor> s =
+        services(List.of(ServiceOptions.getDefaultInstance(), garbageService), garbageMethod);
+    PolicyResolver resolver =
+        PolicyResolver.create(
+            List.of(
+                ModeOverride.of("dyn.S0/A", Mode.INTERNAL),
+                ModeOverride.of("dyn.S1/*", Mode.INTERNAL)));
+    PolicyException e = assertThrows(PolicyException.class, () -> resolver.resolve(s));
+    assertEquals(2, e.problems().size(), e::getMessage);
+    assertTrue(
+        e.problems().get(0).startsWith("dyn.S0/A: unreadable method_auth option ("), e::getMessage);
+    assertTrue(
+        e.problems().get(1).startsWith("dyn.S1: unreadable service_auth option ("), e::getMessage);
+  }
+
+  @Test
+  void unreadableMethodOptions_serviceDefaultRequiresUser_notReportedAsWithoutInternalMethod()
+      throws Exception {
+    ServiceOptions defaultUser =
+        unknown(
+            ServiceAuth.newBuilder()
+                .setDefaultRequiresUser(Requires.newBuilder().addRoles("driver"))
+                .build());
+    MethodOptions garbage =
+        MethodOptions.newBuilder()
+            .setUnknownFields(garbageAt(OptionsProto.methodAuth.getNumber()))
+            .build();
+    List<ServiceDescriptor> s = services(List.of(defaultUser), garbage);
+    PolicyException e = assertThrows(PolicyException.class, () -> resolve(s));
+    assertEquals(1, e.problems().size(), e::getMessage);
+    assertTrue(
+        e.problems().get(0).startsWith("dyn.S0/A: unreadable method_auth option ("), e::getMessage);
+  }
+
+  @Test
+  void serviceDefaultRequiresUser_withoutInternalMethod_stillReported() throws Exception {
+    ServiceOptions defaultUser =
+        unknown(
+            ServiceAuth.newBuilder()
+                .setDefaultRequiresUser(Requires.newBuilder().addRoles("driver"))
+                .build());
+    List<ServiceDescriptor> s = services(List.of(defaultUser), MethodOptions.getDefaultInstance());
+    PolicyException e = assertThrows(PolicyException.class, () -> resolve(s));
+    assertEquals(
+        List.of("dyn.S0: default_requires_user but the service has no internal method"),
+        e.problems());
+  }
 }

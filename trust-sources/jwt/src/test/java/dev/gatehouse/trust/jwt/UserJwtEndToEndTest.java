@@ -599,6 +599,9 @@ class UserJwtEndToEndTest {
     // Cut off by the 300 ms fetch timeout, never held for the endpoint's 5 s answer (the bound
     // leaves a loaded machine room to schedule the call).
     assertTrue(millis < 4_000, "waited " + millis + " ms");
+    // The configured timeout, not the 2 s default, is the one that cut the fetch off.
+    String detail = audit.get(audit.size() - 1).detail();
+    assertTrue(detail.contains("timed out after 300 ms"), detail);
   }
 
   @Test
