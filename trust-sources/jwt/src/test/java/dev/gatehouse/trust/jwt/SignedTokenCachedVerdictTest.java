@@ -13,27 +13,13 @@ import dev.gatehouse.spi.Reason;
 import dev.gatehouse.testing.MutableClock;
 import dev.gatehouse.testing.TestTokens;
 import io.grpc.Metadata;
-import java.lang.reflect.Proxy;
-import java.math.BigInteger;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
-import javax.net.ssl.SSLPeerUnverifiedException;
-import javax.net.ssl.SSLSession;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -45,8 +31,8 @@ import org.junit.jupiter.api.Test;
 class SignedTokenCachedVerdictTest {
   private static final Instant START = Instant.parse("2026-06-01T08:00:00Z");
   private static final ECKey WORKER = TestTokens.ecKey("w-1");
-  private static final X509Certificate BOUND_PEER = selfSigned("CN=worker");
-  private static final X509Certificate OTHER_PEER = selfSigned("CN=thief");
+  private static final X509Certificate BOUND_PEER = PeerCertificates.selfSigned("CN=worker");
+  private static final X509Certificate OTHER_PEER = PeerCertificates.selfSigned("CN=thief");
 
   private final MutableClock clock = new MutableClock(START);
 
@@ -80,7 +66,8 @@ class SignedTokenCachedVerdictTest {
     Metadata md = new Metadata();
     md.put(IncomingCall.key("authorization"), "Bearer " + token);
     return s.authenticate(
-        IncomingCall.of("gatehouse.test.v1.Probe/Worker", md, null, session(peer)));
+        IncomingCall.of(
+            "gatehouse.test.v1.Probe/Worker", md, null, PeerCertificates.session(peer)));
   }
 
   private static Principal principal(AuthResult r) {
@@ -277,47 +264,5 @@ class SignedTokenCachedVerdictTest {
     } finally {
       before.close();
     }
-  }
-
-  private static X509Certificate selfSigned(String dn) {
-    try {
-      KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-      g.initialize(new ECGenParameterSpec("secp256r1"));
-      KeyPair kp = g.generateKeyPair();
-      Instant now = Instant.now();
-      JcaX509v3CertificateBuilder b =
-          new JcaX509v3CertificateBuilder(
-              new X500Name(dn),
-              BigInteger.ONE,
-              Date.from(now.minus(Duration.ofDays(1))),
-              Date.from(now.plus(Duration.ofDays(1))),
-              new X500Name(dn),
-              kp.getPublic());
-      return new JcaX509CertificateConverter()
-          .getCertificate(
-              b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())));
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** A TLS session presenting {@code peer} (none when null). */
-  private static SSLSession session(X509Certificate peer) {
-    if (peer == null) {
-      return null;
-    }
-    return (SSLSession)
-        Proxy.newProxyInstance(
-            SSLSession.class.getClassLoader(),
-            new Class<?>[] {SSLSession.class},
-            (proxy, method, args) -> {
-              if (method.getName().equals("getPeerCertificates")) {
-                return new Certificate[] {peer};
-              }
-              if (method.getName().equals("getPeerPrincipal")) {
-                throw new SSLPeerUnverifiedException("not used");
-              }
-              return null;
-            });
   }
 }
